@@ -1,0 +1,13 @@
+"""Data sources: readers of the official annotation formats, registered by name."""
+
+from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
+    caption_formats,
+    doc_formats,
+    jsonl_format,
+    table_formats,
+    vqa_formats,
+    yesno_count_formats,
+)
+from pgeval.data.base import SOURCES, DataSource, Example, SubmissionFormat
+
+__all__ = ["SOURCES", "DataSource", "Example", "SubmissionFormat"]

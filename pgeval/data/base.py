@@ -1,0 +1,127 @@
+"""The example type every data source produces, the data-source interface, and its registry."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pgeval.errors import InputError
+from pgeval.registry import Registry
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One scored unit: an id, its image(s), the prompt fields, and the references.
+
+    `image` is a path relative to the task's data folder (or absolute); `fields` fills the task's
+    prompt template (`question`, `lang`, ...) and carries source-specific extras; `slice` names the
+    subset the example belongs to (answer type, language, POPE split, ...) for per-slice metrics.
+    """
+
+    id: str
+    references: tuple[str, ...]
+    image: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    slice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionFormat:
+    """The keys of a benchmark's official prediction file: a JSON list of {id_key, text_key}."""
+
+    id_key: str
+    text_key: str
+
+
+SOURCES: Registry[type[DataSource]] = Registry("data source", "pgeval.sources")
+
+
+class DataSource(ABC):
+    """Reads one official annotation format. Constructed with the task spec's `[data]` arguments."""
+
+    submission: ClassVar[SubmissionFormat | None] = None
+
+    def __init__(self, **args: Any) -> None:
+        if args:
+            raise InputError(f"{type(self).__name__} takes no arguments, got {sorted(args)}")
+
+    @property
+    @abstractmethod
+    def splits(self) -> tuple[str, ...]:
+        """The split names this source can read."""
+
+    @abstractmethod
+    def files(self, split: str) -> list[str]:
+        """Annotation files the split needs, relative to the task's data folder."""
+
+    def image_pattern(self, split: str) -> str | None:
+        """Where the images live, relative to the task's data folder (for listings), or None."""
+        return None
+
+    @abstractmethod
+    def load(self, root: Path, split: str) -> list[Example]:
+        """Read the split's examples from the task's data folder `root`."""
+
+    def check_split(self, split: str) -> None:
+        if split not in self.splits:
+            raise InputError(
+                f"{type(self).__name__} has no split {split!r}",
+                hint=f"available splits: {', '.join(self.splits)}",
+            )
+
+    def missing_files(self, root: Path, split: str) -> list[Path]:
+        self.check_split(split)
+        return [root / f for f in self.files(split) if not (root / f).is_file()]
+
+    def require_files(self, root: Path, split: str) -> None:
+        missing = self.missing_files(root, split)
+        if missing:
+            raise InputError(
+                "missing data file(s):\n" + "\n".join(f"  {p}" for p in missing),
+                hint=f"put the official annotation files under {root}/ with these names",
+            )
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file; a syntax error names the file, line and column."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=e.lineno
+        ) from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text: {e}", path=str(path)) from None
+
+
+def read_jsonl(path: Path) -> list[tuple[int, Any]]:
+    """Parse a JSON Lines file into (line number, object) pairs, skipping blank lines."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append((lineno, json.loads(line)))
+            except json.JSONDecodeError as e:
+                raise InputError(
+                    f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=lineno
+                ) from None
+    return rows
+
+
+def field_of(
+    record: Mapping[str, Any], key: str, path: Path, index: int | None = None, *, line: int | None = None
+) -> Any:
+    """record[key], or an error naming the file, the entry (or line) and the missing key."""
+    try:
+        return record[key]
+    except (KeyError, TypeError):
+        raise InputError(
+            f"entry has no {key!r} field", path=str(path), index=index, line=line
+        ) from None

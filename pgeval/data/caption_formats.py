@@ -1,0 +1,62 @@
+"""Caption formats: COCO captions JSON (COCO, NoCaps, and TextCaps converted to it)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of
+from pgeval.data.files import FileSource
+from pgeval.errors import InputError
+
+
+@SOURCES.register("coco_captions")
+class CocoCaptionsSource(FileSource):
+    """{"images": [{id, file_name}], "annotations": [{image_id, caption}]}: one example per image."""
+
+    submission = SubmissionFormat("image_id", "caption")
+
+    def load(self, root: Path, split: str) -> list[Example]:
+        path = self.file(root, split, "annotations")
+        data = self.read(root, split)
+        captions: dict[object, list[str]] = defaultdict(list)
+        for i, a in enumerate(field_of(data, "annotations", path, 0)):
+            caption = field_of(a, "caption", path, i)
+            if not isinstance(caption, str):
+                raise InputError("caption must be a string", path=str(path), index=i)
+            captions[field_of(a, "image_id", path, i)].append(caption)
+        examples = []
+        for i, img in enumerate(field_of(data, "images", path, 0)):
+            image_id = field_of(img, "id", path, i)
+            if not captions.get(image_id):
+                raise InputError("image has no reference captions", path=str(path),
+                                 example_id=str(image_id))
+            examples.append(
+                Example(
+                    id=str(image_id),
+                    references=tuple(captions[image_id]),
+                    image=self.image_for(split, img),
+                )
+            )
+        return examples
+
+
+@SOURCES.register("textcaps")
+class TextCapsSource(FileSource):
+    """TextCaps: {"data": [{image_id, image_name, caption_str}]}, one row per caption, grouped
+    into one example per image."""
+
+    submission = SubmissionFormat("image_id", "caption")
+
+    def load(self, root: Path, split: str) -> list[Example]:
+        path = self.file(root, split, "annotations")
+        captions: dict[str, list[str]] = defaultdict(list)
+        first_row: dict[str, dict] = {}
+        for i, r in enumerate(field_of(self.read(root, split), "data", path, 0)):
+            image_id = str(field_of(r, "image_id", path, i))
+            captions[image_id].append(field_of(r, "caption_str", path, i))
+            first_row.setdefault(image_id, r)
+        return [
+            Example(id=k, references=tuple(v), image=self.image_for(split, first_row[k]))
+            for k, v in captions.items()
+        ]

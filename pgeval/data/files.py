@@ -1,0 +1,62 @@
+"""Data sources whose splits are named in the task spec: `[data.splits.<split>]` file arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pgeval.data.base import DataSource, read_json
+from pgeval.errors import InputError
+
+
+class FileSource(DataSource):
+    """A source configured per split with file names (`file_keys`) and an `images` pattern.
+
+    The task spec says, for each split, where the official files live under the task's data
+    folder; the source class knows how to read them.
+    """
+
+    file_keys: ClassVar[tuple[str, ...]] = ("annotations",)
+    optional_keys: ClassVar[tuple[str, ...]] = ("images",)
+
+    def __init__(self, splits: Mapping[str, Mapping[str, Any]] | None = None, **args: Any) -> None:
+        super().__init__(**args)
+        if not splits:
+            raise InputError(f"{type(self).__name__} needs a [data.splits.<name>] table")
+        known = set(self.file_keys) | set(self.optional_keys)
+        for name, split_args in splits.items():
+            missing = [k for k in self.file_keys if k not in split_args]
+            unknown = sorted(set(split_args) - known)
+            if missing or unknown:
+                raise InputError(
+                    f"split {name!r} of {type(self).__name__}: "
+                    + (f"missing {missing} " if missing else "")
+                    + (f"unknown {unknown}" if unknown else ""),
+                    hint=f"expected keys: {sorted(known)}",
+                )
+        self.split_args = {name: dict(a) for name, a in splits.items()}
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return tuple(self.split_args)
+
+    def files(self, split: str) -> list[str]:
+        self.check_split(split)
+        return [self.split_args[split][k] for k in self.file_keys]
+
+    def image_pattern(self, split: str) -> str | None:
+        self.check_split(split)
+        return self.split_args[split].get("images")
+
+    def file(self, root: Path, split: str, key: str) -> Path:
+        return root / self.split_args[split][key]
+
+    def read(self, root: Path, split: str, key: str = "annotations") -> Any:
+        self.require_files(root, split)
+        return read_json(self.file(root, split, key))
+
+    def image_for(self, split: str, record: Mapping[str, Any]) -> str | None:
+        """The image path of one annotation record, from the split's `images` pattern."""
+        pattern = self.image_pattern(split)
+        return None if pattern is None else pattern.format(**record)
