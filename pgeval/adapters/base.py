@@ -1,0 +1,49 @@
+"""The adapter interface: turn a split's predictions and examples into metrics on the cards' scale."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pgeval.data.base import Example
+from pgeval.errors import InputError
+from pgeval.registry import Registry
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Metrics on the model cards' scale, and the primary metric's score for each example."""
+
+    metrics: dict[str, float]
+    per_example: list[float]
+
+
+class Adapter(ABC):
+    """Scores one metric family. Constructed with the task spec's `[scoring.args]`.
+
+    `primary` names the metric whose per-example scores `score` returns. An `additive` adapter's
+    primary metric is the mean of its per-example scores, so per-slice values are means over the
+    slice; other adapters (CIDEr, F1) are re-run on each slice.
+    """
+
+    primary: ClassVar[str]
+    additive: ClassVar[bool] = True
+
+    def __init__(self, **args: Any) -> None:
+        if args:
+            raise InputError(f"adapter {type(self).__name__} takes no argument(s) {sorted(args)}")
+
+    @abstractmethod
+    def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
+        """Score aligned predictions (one per example, same order)."""
+
+
+ADAPTERS: Registry[type[Adapter]] = Registry("adapter", "pgeval.adapters")
+
+
+def mean_scored(primary: str, per_example: list[float]) -> Scored:
+    """The Scored of an additive adapter: the primary metric is the mean per-example score."""
+    mean = sum(per_example) / len(per_example) if per_example else float("nan")
+    return Scored({primary: mean}, per_example)

@@ -1,0 +1,131 @@
+"""Scoring a split: the task's data source, its adapter, per-slice metrics, and result records.
+
+`score_predictions` is the pure core (strings in, numbers out); `score_file` is the I/O edge that
+`pgeval score` calls.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pgeval.adapters import ADAPTERS, Adapter
+from pgeval.data import SOURCES, DataSource, Example
+from pgeval.predictions import align_predictions, read_predictions
+from pgeval.tasks import TaskSpec
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task's scores on one split."""
+
+    task: str
+    split: str
+    metrics: dict[str, float]
+    ids: list[str]
+    predictions: list[str]
+    per_example: list[float]
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def summary(self) -> dict[str, Any]:
+        return {"task": self.task, "split": self.split, "n": self.n, "metrics": self.metrics}
+
+
+def make_source(spec: TaskSpec) -> DataSource:
+    return SOURCES.get(spec.source)(**spec.source_args)
+
+
+def make_adapter(spec: TaskSpec) -> Adapter:
+    return ADAPTERS.get(spec.adapter)(**spec.adapter_args)
+
+
+def load_examples(spec: TaskSpec, data_dir: str | Path, split: str | None = None) -> list[Example]:
+    """The split's examples, read from `data_dir/<task data folder>/`."""
+    split = split or spec.split
+    source = make_source(spec)
+    source.check_split(split)
+    return source.load(Path(data_dir) / spec.data_dir, split)
+
+
+def _mean(values: Iterable[float]) -> float:
+    values = list(values)
+    return math.fsum(values) / len(values)
+
+
+def score_predictions(
+    spec: TaskSpec,
+    examples: Sequence[Example],
+    predictions: Sequence[str],
+    split: str | None = None,
+) -> TaskResult:
+    """Score predictions aligned with examples, with per-slice metrics and the task's aggregate."""
+    if len(predictions) != len(examples) or not examples:
+        raise ValueError("need one prediction per example, and at least one example")
+    adapter = make_adapter(spec)
+    slices = sorted({e.slice for e in examples if e.slice is not None})
+    per_example: list[float] = [math.nan] * len(examples)
+    metrics: dict[str, float] = {}
+    if not slices or adapter.additive or spec.aggregate == "pooled":
+        overall = adapter.score(predictions, examples)
+        metrics.update(overall.metrics)
+        per_example = list(overall.per_example)
+    slice_metrics: dict[str, dict[str, float]] = {}
+    for s in slices:
+        idx = [i for i, e in enumerate(examples) if e.slice == s]
+        if adapter.additive:
+            slice_metrics[s] = {adapter.primary: _mean(per_example[i] for i in idx)}
+            continue
+        sub = adapter.score([predictions[i] for i in idx], [examples[i] for i in idx])
+        slice_metrics[s] = sub.metrics
+        for i, value in zip(idx, sub.per_example, strict=True):
+            per_example[i] = value
+    for s, values in slice_metrics.items():
+        metrics.update({f"{k}:{s}": v for k, v in values.items()})
+    if slices and spec.aggregate == "slice_mean":
+        for key in slice_metrics[slices[0]]:
+            metrics[key] = _mean(slice_metrics[s][key] for s in slices)
+            for excluded in spec.mean_excluding:
+                kept = [s for s in slices if s != excluded]
+                if kept:
+                    metrics[f"{key}:mean_excluding_{excluded}"] = _mean(
+                        slice_metrics[s][key] for s in kept
+                    )
+    return TaskResult(
+        task=spec.name,
+        split=split or spec.split,
+        metrics=metrics,
+        ids=[e.id for e in examples],
+        predictions=list(predictions),
+        per_example=per_example,
+    )
+
+
+def score_file(
+    spec: TaskSpec, predictions_path: str | Path, data_dir: str | Path, split: str | None = None
+) -> TaskResult:
+    """Score a predictions file (official submission JSON or pgeval JSONL) against the split."""
+    source = make_source(spec)
+    examples = load_examples(spec, data_dir, split)
+    located = read_predictions(predictions_path, source.submission)
+    texts = align_predictions(located, examples, predictions_path)
+    return score_predictions(spec, examples, texts, split)
+
+
+def write_per_example(result: TaskResult, out_dir: str | Path) -> Path:
+    """Write `<out_dir>/<task>.<split>.jsonl`: id, prediction and score per example."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{result.task}.{result.split}.jsonl"
+    tmp = path.with_suffix(".jsonl.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for i, p, s in zip(result.ids, result.predictions, result.per_example, strict=True):
+            f.write(json.dumps({"id": i, "prediction": p, "score": s}, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,185 @@
+"""Task specs: one TOML file per benchmark, found in the built-in `tasks/` folder, in folders
+given with `--tasks-dir`, and in folders that packages publish under the `pgeval.tasks` entry
+points (an entry point names a folder path, or a callable returning one)."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from pgeval.errors import InputError
+from pgeval.registry import suggest
+
+FAMILIES = ("captioning", "qa", "segmentation", "video", "fairness")
+AGGREGATES = ("pooled", "slice_mean")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Published:
+    """One published number: which card, which model, which resolution, which metric key.
+
+    `split` is the card's label for where it was measured ("test-std", "val"); `data_split` is
+    the pgeval split to compare it with, when not the task's default.
+    """
+
+    card: str
+    model: str
+    res: int
+    key: str
+    value: float
+    split: str
+    data_split: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskSpec:
+    """A benchmark: where its data is, how to prompt, how to score, what was published."""
+
+    name: str
+    title: str
+    description: str = ""
+    family: str
+    metric: str
+    prompt: str
+    max_decode_len: int
+    beam_size: int = 1
+    source: str
+    source_args: Mapping[str, Any] = field(default_factory=dict)
+    data_dir: str
+    split: str
+    adapter: str
+    adapter_args: Mapping[str, Any] = field(default_factory=dict)
+    aggregate: str = "pooled"
+    mean_excluding: tuple[str, ...] = ()
+    keys: tuple[str, ...]
+    published: tuple[Published, ...] = ()
+    path: Path | None = None
+
+    @property
+    def prompt_fields(self) -> list[str]:
+        """Names the prompt template fills from each example (`question` in `answer en {question}`)."""
+        return [f for _, f, _, _ in string.Formatter().parse(self.prompt) if f]
+
+
+def _require(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in table:
+        raise InputError(f"missing key {key!r}", path=where)
+    value = table[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise InputError(f"key {key!r} must be {kind}, got {value!r}", path=where)
+    return value
+
+
+def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
+    """Build a TaskSpec from a parsed TOML table; errors name the file and the key."""
+    where = str(path)
+    known = {"name", "title", "description", "family", "metric", "prompt", "max_decode_len", "beam_size",
+             "data", "scoring", "published"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(f"unknown key(s) {unknown}", path=where, hint=f"known: {sorted(known)}")
+    family = _require(data, "family", str, where)
+    if family not in FAMILIES:
+        raise InputError(f"family must be one of {FAMILIES}, got {family!r}", path=where)
+    data_table = dict(_require(data, "data", dict, where))
+    scoring = dict(_require(data, "scoring", dict, where))
+    name = _require(data, "name", str, where)
+    unknown = sorted(set(scoring) - {"adapter", "args", "aggregate", "mean_excluding", "keys"})
+    if unknown:
+        raise InputError(f"unknown [scoring] key(s) {unknown}", path=where)
+    aggregate = scoring.get("aggregate", "pooled")
+    if aggregate not in AGGREGATES:
+        raise InputError(f"scoring.aggregate must be one of {AGGREGATES}", path=where)
+    published = []
+    for i, p in enumerate(data.get("published", [])):
+        try:
+            published.append(Published(**p))
+        except TypeError as e:
+            raise InputError(f"published entry {i}: {e}", path=where) from None
+    spec = TaskSpec(
+        name=name,
+        title=data.get("title", name),
+        description=data.get("description", ""),
+        family=family,
+        metric=_require(data, "metric", str, where),
+        prompt=_require(data, "prompt", str, where),
+        max_decode_len=_require(data, "max_decode_len", int, where),
+        beam_size=data.get("beam_size", 1),
+        source=_require(data_table, "source", str, where + " [data]"),
+        data_dir=data_table.pop("dir", name),
+        split=_require(data_table, "split", str, where + " [data]"),
+        source_args={k: v for k, v in data_table.items() if k not in ("source", "split")},
+        adapter=_require(scoring, "adapter", str, where + " [scoring]"),
+        adapter_args=scoring.get("args", {}),
+        aggregate=aggregate,
+        mean_excluding=tuple(scoring.get("mean_excluding", ())),
+        keys=tuple(_require(scoring, "keys", list, where + " [scoring]")),
+        published=tuple(published),
+        path=path,
+    )
+    unknown_keys = {p.key for p in spec.published} - set(spec.keys)
+    if unknown_keys:
+        raise InputError(f"published numbers for keys {sorted(unknown_keys)} not in scoring.keys",
+                         path=where)
+    return spec
+
+
+def load_task_file(path: Path) -> TaskSpec:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"malformed TOML: {e}", path=str(path)) from None
+    return parse_task(data, path)
+
+
+def _builtin_dir() -> Path:
+    """The shipped task specs: `pgeval.builtin_tasks` once installed, `tasks/` in a checkout."""
+    try:
+        return Path(str(resources.files("pgeval.builtin_tasks")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "tasks"
+
+
+def _plugin_dirs() -> list[Path]:
+    dirs = []
+    for ep in entry_points(group="pgeval.tasks"):
+        target = ep.load()
+        dirs.append(Path(target() if callable(target) else target))
+    return dirs
+
+
+def task_folders(extra: Iterable[str | Path] = ()) -> list[Path]:
+    """Folders searched for task specs, lowest precedence first: built-in, plugins, `extra`."""
+    return [_builtin_dir(), *_plugin_dirs(), *(Path(p) for p in extra)]
+
+
+def load_tasks(extra_dirs: Iterable[str | Path] = ()) -> dict[str, TaskSpec]:
+    """Every task by name; a later folder's task replaces an earlier one of the same name."""
+    tasks: dict[str, TaskSpec] = {}
+    for folder in task_folders(extra_dirs):
+        if not folder.is_dir():
+            raise InputError("tasks folder does not exist", path=str(folder))
+        seen: dict[str, Path] = {}
+        for path in sorted(folder.glob("*.toml")):
+            spec = load_task_file(path)
+            if spec.name in seen:
+                raise InputError(f"task {spec.name!r} is also defined in {seen[spec.name]}",
+                                 path=str(path))
+            seen[spec.name] = path
+            tasks[spec.name] = spec
+    return tasks
+
+
+def get_task(name: str, extra_dirs: Iterable[str | Path] = ()) -> TaskSpec:
+    tasks = load_tasks(extra_dirs)
+    if name not in tasks:
+        raise InputError(f"unknown task {name!r}.{suggest(name, tasks)}",
+                         hint="`pgeval tasks` lists every task")
+    return tasks[name]

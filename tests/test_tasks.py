@@ -1,0 +1,168 @@
+"""Task specs: every built-in loads, lists, and matches the model cards; plugins and extra folders."""
+
+import json
+import sys
+import textwrap
+
+import pytest
+
+from pgeval.adapters import ADAPTERS
+from pgeval.cli import main
+from pgeval.errors import InputError
+from pgeval.listing import task_rows
+from pgeval.tasks import get_task, load_task_file, load_tasks
+
+CARD_ROWS_WITH_A_METRIC = {
+    "coco_captions", "nocaps", "coco35l", "xm3600", "textcaps", "scicap", "screen2words",
+    "widgetcap", "vqav2", "mmvp", "pope", "okvqa", "aokvqa_mc", "aokvqa_da", "gqa", "xgqa",
+    "nlvr2", "marvl", "ai2d", "scienceqa", "rsvqa_lr", "rsvqa_hr", "chartqa", "vizwiz_vqa",
+    "tallyqa", "countbenchqa", "ocrvqa", "textvqa", "docvqa", "infovqa", "stvqa", "msrvtt_cap",
+    "msrvtt_qa", "activitynet_cap", "activitynet_qa", "vatex", "msvd_qa",
+}
+
+
+def test_every_card_benchmark_has_a_valid_spec():
+    tasks = load_tasks()
+    assert set(tasks) >= CARD_ROWS_WITH_A_METRIC
+    for spec in tasks.values():
+        ADAPTERS.get(spec.adapter)(**spec.adapter_args)  # arguments are accepted
+        assert spec.published, spec.name
+        assert {p.key for p in spec.published} <= set(spec.keys)
+
+
+def test_published_numbers_as_printed_on_the_cards():
+    vqav2 = get_task("vqav2")
+    got = {(p.card, p.model, p.res): p.value for p in vqav2.published}
+    assert got[("paligemma", "3b-pt", 224)] == 83.19
+    assert got[("paligemma", "3b-pt", 448)] == 85.64
+    assert got[("paligemma2", "28b-pt", 448)] == 85.8
+    docvqa = {(p.card, p.res): p.value for p in get_task("docvqa").published
+              if p.model == "3b-pt"}
+    assert docvqa[("paligemma", 896)] == 84.77
+    assert docvqa[("paligemma2", 448)] == 73.6
+    pope = {p.key: p.value for p in get_task("pope").published
+            if p.model == "3b-mix" and p.res == 448}
+    assert pope == {"accuracy:random": 89.37, "accuracy:popular": 88.40,
+                    "accuracy:adversarial": 87.47}
+
+
+def test_prompts_follow_big_vision():
+    assert get_task("vqav2").prompt == "answer en {question}"
+    assert get_task("docvqa").prompt == "{question}"
+    assert get_task("coco35l").prompt_fields == ["lang"]
+    assert get_task("coco_captions").beam_size == 2
+
+
+def test_tasks_command_json(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["tasks", "--json"])
+    assert e.value.code in (0, None)
+    rows = json.loads(capsys.readouterr().out)
+    by_name = {r["name"]: r for r in rows}
+    assert set(by_name) >= CARD_ROWS_WITH_A_METRIC
+    v = by_name["vqav2"]
+    assert v["family"] == "qa" and v["split"] == "val" and v["metric"] == "Accuracy"
+    assert v["files"] == ["vqav2/v2_OpenEnded_mscoco_val2014_questions.json",
+                          "vqav2/v2_mscoco_val2014_annotations.json",
+                          "vqav2/val2014/COCO_val2014_{image_id:012d}.jpg"]
+    assert by_name["coco_captions"]["files"] == [
+        "coco_captions/annotations/captions_val2014.json", "coco_captions/val2014/{file_name}"]
+    assert by_name["docvqa"]["files"][0] == "docvqa/val/val_v1.0.json"
+    assert by_name["textvqa"]["files"][1] == "textvqa/train_images/{image_id}.jpg"
+    assert by_name["chartqa"]["files"] == ["chartqa/test/test_human.json",
+                                           "chartqa/test/test_augmented.json",
+                                           "chartqa/test/png/{imgname}"]
+
+
+def test_tasks_command_table(capsys):
+    with pytest.raises(SystemExit):
+        main(["tasks"])
+    out = capsys.readouterr().out
+    assert "vqav2  [qa]  VQAv2: Accuracy" in out
+    assert "3b-pt-224 accuracy=83.19" in out
+
+
+MY_TASK = """
+name = "my_vqa"
+family = "qa"
+metric = "Accuracy"
+prompt = "answer en {question}"
+max_decode_len = 8
+
+[data]
+source = "jsonl"
+split = "dev"
+
+[data.splits.dev]
+annotations = "dev.jsonl"
+
+[scoring]
+adapter = "{adapter}"
+keys = ["accuracy"]
+"""
+
+
+def test_tasks_dir_adds_tasks(tmp_path, capsys):
+    (tmp_path / "my_vqa.toml").write_text(MY_TASK.replace("{adapter}", "exact_match"))
+    assert load_tasks([tmp_path])["my_vqa"].adapter == "exact_match"
+    with pytest.raises(SystemExit):
+        main(["tasks", "--tasks-dir", str(tmp_path), "--json"])
+    assert "my_vqa" in {r["name"] for r in json.loads(capsys.readouterr().out)}
+
+
+def test_bad_spec_names_file_and_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MY_TASK.replace("{adapter}", "x").replace('family = "qa"', 'family = "quiz"'))
+    with pytest.raises(InputError, match="family must be one of") as e:
+        load_task_file(bad)
+    assert str(bad) in str(e.value)
+    bad.write_text("name = \n")
+    with pytest.raises(InputError, match="malformed TOML"):
+        load_task_file(bad)
+
+
+def test_entry_point_plugins(tmp_path, monkeypatch):
+    """A third-party package registers an adapter and a tasks folder through entry points."""
+    (tmp_path / "plugin_pkg").mkdir()
+    (tmp_path / "plugin_pkg" / "__init__.py").write_text(textwrap.dedent("""
+        from pathlib import Path
+        from pgeval.adapters import Adapter, Scored
+
+        class Shouting(Adapter):
+            primary = "accuracy"
+
+            def score(self, predictions, examples):
+                per = [100.0 * (p == e.references[0].upper()) for p, e in zip(predictions, examples)]
+                return Scored({"accuracy": sum(per) / len(per)}, per)
+
+        TASKS = Path(__file__).parent / "tasks"
+    """))
+    (tmp_path / "plugin_pkg" / "tasks").mkdir()
+    (tmp_path / "plugin_pkg" / "tasks" / "my_vqa.toml").write_text(
+        MY_TASK.replace("{adapter}", "shouting"))
+    dist = tmp_path / "plugin_pkg-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin-pkg\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[pgeval.adapters]\nshouting = plugin_pkg:Shouting\n\n"
+        "[pgeval.tasks]\nplugin = plugin_pkg:TASKS\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(ADAPTERS, "_plugins_loaded", False)
+    monkeypatch.setattr(ADAPTERS, "_items", dict(ADAPTERS._items))
+    spec = load_tasks()["my_vqa"]
+    adapter = ADAPTERS.get(spec.adapter)()
+    from pgeval.data import Example
+    scored = adapter.score(["YES", "no"], [Example("1", ("yes",)), Example("2", ("no",))])
+    assert scored.metrics["accuracy"] == 50.0
+    assert "plugin_pkg" in sys.modules
+
+
+def test_unknown_adapter_suggests_names():
+    with pytest.raises(InputError, match="Did you mean 'exact_match'"):
+        ADAPTERS.get("exact_mach")
+
+
+def test_listing_rows_sorted_by_family():
+    rows = task_rows(load_tasks().values())
+    families = [r["family"] for r in rows]
+    assert families == sorted(families)
