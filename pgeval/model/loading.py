@@ -1,0 +1,173 @@
+"""Load a PaliGemma checkpoint (big_vision `.npz` or a Hugging Face folder) into big_vision's
+parameter tree, in the compute dtype, one tensor at a time.
+
+The config comes from the checkpoint itself. When `res` differs from the checkpoint's
+resolution, the position embeddings are resampled (linear, as big_vision does). Tensors go to
+their device one by one through `place`, so host memory holds the model plus one tensor.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import ml_dtypes
+import numpy as np
+import scipy.ndimage
+
+from pgeval.errors import InputError
+from pgeval.model import hf_checkpoint as hf
+from pgeval.model.config import PaliGemmaConfig, from_big_vision_shapes, from_hf_config
+from pgeval.model.host_buffers import aligned_empty, as_aligned
+from pgeval.model.npz_checkpoint import iter_npz, npz_shapes
+from pgeval.model.tree import check_tree, expected_shapes, raise_if_problems, unflatten
+
+DTYPES = {"float32": np.dtype(np.float32), "bfloat16": np.dtype(ml_dtypes.bfloat16)}
+POSEMB = "img/pos_embedding"
+Place = Callable[[str, np.ndarray], Any]
+
+
+@dataclass
+class Checkpoint:
+    """A loaded model: its config, its parameter tree, and where they came from."""
+
+    config: PaliGemmaConfig
+    params: dict[str, Any]
+    format: str
+    files: list[Path] = field(default_factory=list)
+
+
+def numpy_dtype(name: str) -> np.dtype:
+    if name not in DTYPES:
+        raise InputError(f"dtype must be one of {sorted(DTYPES)}, got {name!r}")
+    return DTYPES[name]
+
+
+def resample_posemb(posemb: np.ndarray, num_patches: int) -> np.ndarray:
+    """(1, N, D) position embeddings on a sqrt(N) grid, linearly resampled to num_patches."""
+    old, new = math.isqrt(posemb.shape[1]), math.isqrt(num_patches)
+    if old * old != posemb.shape[1] or new * new != num_patches:
+        raise InputError(f"cannot resample {posemb.shape[1]} position embeddings to {num_patches}")
+    grid = posemb[0].reshape(old, old, -1).astype(np.float32)
+    zoomed = scipy.ndimage.zoom(grid, (new / old, new / old, 1), order=1)
+    return zoomed.reshape(1, new * new, -1).astype(posemb.dtype)
+
+
+def _default_place(_key: str, a: np.ndarray) -> jax.Array:
+    return jax.device_put(a)
+
+
+def _resolved(cfg: PaliGemmaConfig, res: int | None) -> PaliGemmaConfig:
+    if res is None or res == cfg.vision.image_size:
+        return cfg
+    if res % cfg.vision.patch_size:
+        raise InputError(f"--res {res} is not a multiple of the patch size {cfg.vision.patch_size}")
+    return cfg.with_resolution(res)
+
+
+def _finish(key: str, a: np.ndarray, cfg: PaliGemmaConfig, dtype: np.dtype) -> np.ndarray:
+    if key == POSEMB and a.shape[1] != cfg.vision.num_patches:
+        a = resample_posemb(a, cfg.vision.num_patches)
+    return as_aligned(a, dtype)
+
+
+def load_npz(path: Path, dtype: np.dtype, res: int | None, place: Place) -> Checkpoint:
+    shapes = npz_shapes(path)
+    cfg = _resolved(from_big_vision_shapes(shapes), res)
+    expected = expected_shapes(cfg)
+    found = dict(shapes)
+    if POSEMB in found:
+        found[POSEMB] = expected.get(POSEMB, found[POSEMB])
+    check_tree(found, expected, str(path))
+    params = {key: place(key, _finish(key, a, cfg, dtype)) for key, a in iter_npz(path, dtype)}
+    return Checkpoint(cfg, unflatten(params), "big_vision npz", [path])
+
+
+def _transformed_shape(slot: hf.Slot, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    try:
+        out = jax.eval_shape(slot.transform, jax.ShapeDtypeStruct(shape, jnp.float32))
+    except (TypeError, ValueError):
+        return None
+    return tuple(out.shape)
+
+
+def _missing_slots(slots: dict[str, dict[tuple[int, ...], Any]],
+                   expected: dict[str, tuple[int, ...]]) -> list[str]:
+    missing = []
+    for key, shape in expected.items():
+        given = slots.get(key)
+        if not given:
+            missing.append(key)
+            continue
+        rank = len(next(iter(given)))
+        wanted = itertools.product(*(range(d) for d in shape[:rank]))
+        missing += [f"{key}{list(i)}" for i in wanted if i not in given]
+    return missing
+
+
+def load_hf(folder: Path, dtype: np.dtype, res: int | None, place: Place) -> Checkpoint:
+    native = from_hf_config(hf.read_hf_config(folder), str(folder / "config.json"))
+    infos = hf.tensor_infos(folder)
+    expected = expected_shapes(native)
+    slots: dict[str, dict[tuple[int, ...], tuple[str, hf.Slot]]] = {}
+    unexpected, mismatched = [], []
+    for name, info in infos.items():
+        shape = info.shape
+        try:
+            slot = hf.slot_for(name, native)
+        except KeyError:
+            unexpected.append(name)
+            continue
+        if slot is None:  # the output head, tied to the token embeddings
+            continue
+        want = expected.get(slot.key)
+        if want is None:
+            unexpected.append(name)
+        elif _transformed_shape(slot, shape) != want[len(slot.index):]:
+            mismatched.append(f"{name} {shape}: model wants {slot.key}{list(slot.index)} "
+                              f"of shape {want[len(slot.index):]}")
+        else:
+            slots.setdefault(slot.key, {})[slot.index] = (name, slot)
+    raise_if_problems(str(folder), _missing_slots(slots, expected), sorted(unexpected), mismatched)
+    cfg = _resolved(native, res)
+    params = {}
+    for key, entries in slots.items():
+        if () in entries:
+            name, slot = entries[()]
+            a = _finish(key, hf.read_slot(infos[name], slot), cfg, dtype)
+        else:
+            a = aligned_empty(expected[key], dtype)
+            for index, (name, slot) in entries.items():
+                a[index] = hf.read_slot(infos[name], slot)
+        params[key] = place(key, a)
+        del a
+    return Checkpoint(cfg, unflatten(params), "hugging face", sorted({i.file for i in infos.values()}))
+
+
+def load_checkpoint(path: str | Path, *, dtype: str = "float32", res: int | None = None,
+                    place: Place | None = None) -> Checkpoint:
+    """Load a big_vision `.npz` file (or a folder holding exactly one) or a Hugging Face folder."""
+    path = Path(path)
+    np_dtype = numpy_dtype(dtype)
+    place = place or _default_place
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            return load_hf(path, np_dtype, res, place)
+        npz = sorted(path.glob("*.npz"))
+        if len(npz) == 1:
+            path = npz[0]
+        else:
+            raise InputError(
+                "not a checkpoint folder: expected config.json + *.safetensors (Hugging Face) "
+                f"or exactly one .npz (big_vision), found {len(npz)} .npz files", path=str(path))
+    if not path.is_file():
+        raise InputError("checkpoint not found", path=str(path))
+    if path.suffix != ".npz":
+        raise InputError("a checkpoint file must be a big_vision .npz", path=str(path))
+    return load_npz(path, np_dtype, res, place)

@@ -1,0 +1,79 @@
+"""PaliGemma: SigLIP image tokens, then text, through Gemma with a prefix-LM attention mask.
+
+The sequence is `[image tokens][BOS prefix "\\n"][suffix ...]`. Tokens whose autoregressive flag is
+0 (image, prefix, separator) attend to each other fully; suffix tokens (flag 1) attend causally.
+Positions count only real tokens, so padding never shifts them.
+"""
+
+from __future__ import annotations
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from pgeval.model.config import PaliGemmaConfig
+from pgeval.model.gemma import AttentionMasks, Gemma, KVCache
+from pgeval.model.siglip import SigLip
+
+
+def positions_from_mask(input_mask: jax.Array) -> jax.Array:
+    """0, 1, 2, ... over real tokens (padding repeats its neighbour's position; it is masked)."""
+    return jnp.cumsum(input_mask.astype(jnp.int32), axis=-1) - 1
+
+
+def prefix_lm_masks(input_mask: jax.Array, ar_mask: jax.Array, positions: jax.Array,
+                    sliding_window: int | None = None) -> AttentionMasks:
+    """Attention masks (batch, queries, keys) for a whole sequence.
+
+    A query sees a key when both are real tokens and the key's count of autoregressive flags so
+    far is not larger than the query's. On sliding-window layers, a query also needs the key
+    within `sliding_window` positions, unless both belong to the bidirectional prefix.
+    """
+    groups = jnp.cumsum(ar_mask.astype(jnp.int32), axis=-1)
+    real = input_mask.astype(bool)
+    full = (groups[:, None, :] <= groups[:, :, None]) & real[:, None, :] & real[:, :, None]
+    if not sliding_window:
+        return AttentionMasks(full)
+    prefix = groups == 0
+    near = (positions[:, :, None] - positions[:, None, :]) < sliding_window
+    return AttentionMasks(full, full & (near | (prefix[:, :, None] & prefix[:, None, :])))
+
+
+class PaliGemma(nn.Module):
+    """The whole model. Its methods are the steps inference composes: embed_image, embed_text,
+    decode (hidden states, optionally through a KV cache) and logits."""
+
+    cfg: PaliGemmaConfig
+    dtype: jnp.dtype = jnp.float32
+
+    def setup(self) -> None:
+        self.img = SigLip(self.cfg.vision, self.cfg.text.width, self.dtype)
+        self.llm = Gemma(self.cfg.text, self.dtype)
+
+    def embed_image(self, images: jax.Array) -> jax.Array:
+        return self.img(images)
+
+    def embed_text(self, tokens: jax.Array) -> jax.Array:
+        return self.llm.embed(tokens)
+
+    def decode(self, x: jax.Array, positions: jax.Array, masks: AttentionMasks,
+               cache: KVCache | None = None, cache_index: jax.Array | None = None
+               ) -> tuple[jax.Array, KVCache | None]:
+        return self.llm(x, positions, masks, cache, cache_index)
+
+    def logits(self, hidden: jax.Array) -> jax.Array:
+        return self.llm.logits(hidden)
+
+    def __call__(self, images: jax.Array, tokens: jax.Array, input_mask: jax.Array,
+                 ar_mask: jax.Array) -> jax.Array:
+        """Logits at every text position of `[image][tokens]`, (batch, text length, vocab)."""
+        img = self.embed_image(images)
+        n = img.shape[1]
+        b = tokens.shape[0]
+        x = jnp.concatenate([img.astype(self.dtype), self.embed_text(tokens)], axis=1)
+        input_mask = jnp.concatenate([jnp.ones((b, n), bool), input_mask.astype(bool)], axis=1)
+        ar_mask = jnp.concatenate([jnp.zeros((b, n), bool), ar_mask.astype(bool)], axis=1)
+        positions = positions_from_mask(input_mask)
+        masks = prefix_lm_masks(input_mask, ar_mask, positions, self.cfg.text.sliding_window)
+        hidden, _ = self.decode(x, positions, masks)
+        return self.logits(hidden[:, n:])

@@ -1,0 +1,76 @@
+"""Tiny random PaliGemma models built with Hugging Face transformers, the reference in parity tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import (
+    Gemma2Config,
+    GemmaConfig,
+    PaliGemmaConfig,
+    PaliGemmaForConditionalGeneration,
+    SiglipVisionConfig,
+)
+
+VOCAB = 1300  # a tiny SentencePiece model's pieces plus the <image> row
+IMAGE_TOKEN = VOCAB - 1
+RES = 56
+
+
+def vision_config(**overrides) -> SiglipVisionConfig:
+    args = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                patch_size=14, image_size=RES, hidden_act="gelu_pytorch_tanh",
+                layer_norm_eps=1e-6, vision_use_head=False)
+    return SiglipVisionConfig(**(args | overrides))
+
+
+def gemma1_text() -> GemmaConfig:
+    """PaliGemma 1's decoder in small: multi-query attention (one KV head)."""
+    return GemmaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                       num_attention_heads=4, num_key_value_heads=1, head_dim=16,
+                       vocab_size=VOCAB, hidden_act="gelu_pytorch_tanh")
+
+
+def gemma2_text(final_softcap: float | None = 30.0) -> Gemma2Config:
+    """PaliGemma 2's decoder in small: grouped-query attention, soft-caps, post-norms and the 27B
+    query scale ((width / heads) ** -0.5 with 128-wide heads)."""
+    return Gemma2Config(hidden_size=288, intermediate_size=256, num_hidden_layers=3,
+                        num_attention_heads=2, num_key_value_heads=1, head_dim=128,
+                        query_pre_attn_scalar=144, attn_logit_softcapping=50.0,
+                        final_logit_softcapping=final_softcap, sliding_window=4096,
+                        vocab_size=VOCAB, hidden_activation="gelu_pytorch_tanh")
+
+
+def build(text_config, folder: Path, seed: int = 0, std: float = 0.2,
+          vision: dict | None = None) -> PaliGemmaForConditionalGeneration:
+    """A random model with deliberately large weights, saved with save_pretrained."""
+    torch.manual_seed(seed)
+    width = text_config.hidden_size
+    config = PaliGemmaConfig(vision_config=vision_config(**(vision or {})), text_config=text_config,
+                             image_token_index=text_config.vocab_size - 1, projection_dim=width,
+                             hidden_size=width)
+    config._attn_implementation = "eager"
+    model = PaliGemmaForConditionalGeneration(config).eval()
+    gen = np.random.default_rng(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            scale = std if p.ndim > 1 else 0.1
+            p.copy_(torch.from_numpy(gen.normal(0, scale, tuple(p.shape)).astype(np.float32)))
+    model.save_pretrained(folder)
+    return model
+
+
+def hf_logits(model, pixel_values: np.ndarray, prefix: list[list[int]], suffix: list[list[int]]):
+    """Logits at the text positions for `[image][prefix][suffix]`, one example at a time."""
+    n = (RES // 14) ** 2
+    out = []
+    for px, p, s in zip(pixel_values, prefix, suffix, strict=True):
+        ids = torch.tensor([[IMAGE_TOKEN] * n + p + s])
+        types = torch.tensor([[0] * (n + len(p)) + [1] * len(s)])
+        with torch.no_grad():
+            logits = model(input_ids=ids, pixel_values=torch.from_numpy(px.transpose(2, 0, 1)[None]),
+                           token_type_ids=types, attention_mask=torch.ones_like(ids)).logits
+        out.append(logits[0, n:].numpy())
+    return out
