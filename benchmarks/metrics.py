@@ -22,10 +22,9 @@ from benchmarks.vqa_reference import reference_vqa_accuracy
 from pgeval.metrics import cider, vqa_accuracies
 from pgeval.metrics.ptb_tokenizer import java_available
 
-WORDS = ["red", "blue", "green", "white", "black", "yellow", "dog", "cat", "man", "woman", "bus", "car",
-         "train", "tennis", "baseball", "pizza", "table", "kitchen", "street", "grass", "snow", "water",
-         "sky", "horse", "bird", "umbrella", "phone", "frisbee", "kite", "clock", "sign", "plate", "bowl",
-         "left", "right", "wood", "metal"]
+WORDS = ("red blue green white black yellow dog cat man woman bus car train tennis baseball pizza table "
+         "kitchen street grass snow water sky horse bird umbrella phone frisbee kite clock sign plate "
+         "bowl left right wood metal").split()
 
 
 def vqa_set(n: int, rng: random.Random) -> tuple[list[str], list[list[str]]]:

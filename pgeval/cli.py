@@ -28,6 +28,7 @@ def cli() -> None:
     \b
     pgeval tasks                  list benchmarks, metrics, data files, published numbers
     pgeval score --task T ...     score predictions from any model
+    pgeval infer --checkpoint ... run a checkpoint over {id, image, prefix} requests
     """
 
 
@@ -79,6 +80,31 @@ def score_command(task: str, predictions: str, data_dir: str, split: str | None,
     width = max(len(k) for k in result.metrics)
     for key, value in result.metrics.items():
         click.echo(f"  {key:<{width}}  {value:8.2f}")
+
+
+@cli.command("infer")
+@click.option("--checkpoint", required=True, type=click.Path(exists=True),
+              help="big_vision .npz file, or a Hugging Face PaliGemma folder.")
+@click.option("--tokenizer", type=click.Path(dir_okay=False), default=None,
+              help="SentencePiece model (default: tokenizer.model beside the checkpoint).")
+@click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False),
+              help="JSONL of {id, image, prefix}; image paths relative to this file.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="JSONL written in input order: {id, text, tokens, logprobs}.")
+@click.option("--res", type=int, default=None,
+              help="Image resolution (default: the checkpoint's; others resample the position embeddings).")
+@click.option("--max-decode-len", type=int, default=32, show_default=True)
+@click.option("--batch-size", type=int, default=8, show_default=True)
+@click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32",
+              show_default=True)
+def infer_command(checkpoint: str, tokenizer: str | None, input_path: str, output: str,
+                  res: int | None, max_decode_len: int, batch_size: int, dtype: str) -> None:
+    """Generate text for each request with greedy decoding."""
+    from pgeval.inference import infer  # the model stack loads only for commands that need it
+
+    path = infer(checkpoint, input_path, output, tokenizer=tokenizer, res=res,
+                 max_decode_len=max_decode_len, batch_size=batch_size, dtype=dtype)
+    click.echo(f"wrote {path}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

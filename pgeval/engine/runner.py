@@ -1,0 +1,144 @@
+"""The inference engine on the host side: requests in, texts out, in input order.
+
+Images are decoded and prompts tokenized in background threads while the device decodes the
+batch before; batches have a fixed size (padded with inactive examples) and prefixes a few
+bucketed lengths, so each bucket compiles once per run.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+from pgeval.engine.decode import Generated, greedy_generate
+from pgeval.model.images import load_image
+from pgeval.model.loading import Checkpoint
+from pgeval.model.paligemma import PaliGemma
+from pgeval.model.tokenizer import Tokenizer
+
+MIN_BUCKET = 16
+
+
+@dataclass(frozen=True)
+class Request:
+    """One example to run: an id, an image (a path or an already preprocessed array), a prompt."""
+
+    id: str
+    image: str | Path | np.ndarray
+    prefix: str
+
+
+@dataclass(frozen=True)
+class Output:
+    id: str
+    text: str
+    tokens: list[int]
+    logprobs: list[float]
+
+
+def bucket(length: int) -> int:
+    """The padded prefix length: the next power of two, at least MIN_BUCKET."""
+    size = MIN_BUCKET
+    while size < length:
+        size *= 2
+    return size
+
+
+@dataclass
+class _Prepared:
+    request: Request
+    image: np.ndarray
+    tokens: list[int]
+
+
+class Engine:
+    """Greedy generation for PaliGemma checkpoints."""
+
+    def __init__(self, checkpoint: Checkpoint, tokenizer: Tokenizer, *, dtype: str = "float32",
+                 batch_size: int = 8, workers: int = 4) -> None:
+        self.config = checkpoint.config
+        self.model = PaliGemma(checkpoint.config, dtype=jnp.dtype(dtype))
+        self.params = checkpoint.params
+        self.tokenizer = tokenizer
+        self.batch_size = batch_size
+        self.workers = workers
+        self.res = checkpoint.config.vision.image_size
+
+    def _prepare(self, request: Request) -> _Prepared:
+        image = request.image
+        if not isinstance(image, np.ndarray):
+            image = load_image(image, self.res)
+        return _Prepared(request, image, self.tokenizer.encode_prefix(request.prefix))
+
+    def _run_batch(self, batch: Sequence[_Prepared], max_decode_len: int) -> Generated:
+        b = self.batch_size
+        width = bucket(max(len(p.tokens) for p in batch))
+        images = np.zeros((b, self.res, self.res, 3), np.float32)
+        tokens = np.zeros((b, width), np.int32)
+        mask = np.zeros((b, width), bool)
+        active = np.zeros((b,), bool)
+        for i, p in enumerate(batch):
+            images[i] = p.image
+            tokens[i, width - len(p.tokens):] = p.tokens
+            mask[i, width - len(p.tokens):] = True
+            active[i] = True
+        return greedy_generate(self.model, self.params, images, tokens, mask, active,
+                               max_decode_len=max_decode_len, eos_id=self.tokenizer.eos_id)
+
+    def _outputs(self, batch: Sequence[_Prepared], generated: Generated) -> list[Output]:
+        tokens = np.asarray(generated.tokens)
+        logprobs = np.asarray(generated.logprobs)
+        lengths = np.asarray(generated.lengths)
+        out = []
+        for i, p in enumerate(batch):
+            ids = tokens[i, : lengths[i]].tolist()
+            out.append(Output(p.request.id, self.tokenizer.decode(ids), ids,
+                              logprobs[i, : lengths[i]].tolist()))
+        return out
+
+    def _batches(self, requests: Sequence[Request], pool: cf.Executor) -> Iterator[list[_Prepared]]:
+        """Prepared batches, with a bounded number of requests decoded ahead in the pool."""
+        ahead: deque[cf.Future[_Prepared]] = deque()
+        pending = iter(requests)
+
+        def fill() -> None:
+            for request in itertools.islice(pending, 3 * self.batch_size - len(ahead)):
+                ahead.append(pool.submit(self._prepare, request))
+
+        fill()
+        batch: list[_Prepared] = []
+        while ahead:
+            batch.append(ahead.popleft().result())
+            fill()
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def generate(self, requests: Sequence[Request], max_decode_len: int, *,
+                 progress: bool = True) -> Iterator[list[Output]]:
+        """Finished batches of outputs, in input order, each as soon as it is decoded; the next
+        batch is already running on the device while the caller handles one."""
+        bar = tqdm(total=len(requests), unit="ex", disable=not progress, dynamic_ncols=True)
+        start = time.perf_counter()
+        pending: tuple[list[_Prepared], Generated] | None = None
+        with cf.ThreadPoolExecutor(self.workers) as pool:
+            for batch in itertools.chain(self._batches(requests, pool), [None]):
+                launched = None if batch is None else (batch, self._run_batch(batch, max_decode_len))
+                if pending is not None:
+                    outputs = self._outputs(*pending)
+                    bar.update(len(outputs))
+                    bar.set_postfix(ex_per_s=f"{bar.n / (time.perf_counter() - start):.1f}")
+                    yield outputs
+                pending = launched
+        bar.close()
