@@ -19,7 +19,7 @@ NEG_INF = -2.3819763e38
 
 
 class KVCache(NamedTuple):
-    """Keys and values of every layer: (depth, batch, slots, kv_heads, head_dim) each."""
+    """Keys and values of every layer: (depth, batch, kv_heads, slots, head_dim) each."""
 
     k: jax.Array
     v: jax.Array
@@ -61,6 +61,29 @@ def apply_rope(x: jax.Array, positions: jax.Array, base: float) -> jax.Array:
     return jnp.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1).astype(x.dtype)
 
 
+def grouped_attention(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array | None,
+                      softcap: float | None = None) -> jax.Array:
+    """Softmax attention with query heads grouped over shared KV heads.
+
+    q (B, T, N, H); k and v (B, K, S, H) with N a multiple of K; mask (B, T, S) or None. Each KV head's
+    query heads are stacked into one matrix, so the scores are K plain batched matmuls; logits
+    and softmax run in float32.
+    """
+    b, t, n, h = q.shape
+    kh, s = k.shape[1], k.shape[2]
+    g = n // kh
+    q = q.reshape(b, t, kh, g, h).transpose(0, 2, 3, 1, 4).reshape(b, kh, g * t, h)
+    logits = jnp.einsum("BKMH,BKSH->BKMS", q, k.astype(q.dtype)).astype(jnp.float32)
+    logits = logits.reshape(b, kh, g, t, s)
+    if softcap:
+        logits = jnp.tanh(logits / softcap) * softcap
+    if mask is not None:
+        logits = jnp.where(mask[:, None, None, :, :], logits, NEG_INF)
+    probs = jax.nn.softmax(logits, axis=-1).astype(q.dtype).reshape(b, kh, g * t, s)
+    out = jnp.einsum("BKMS,BKSH->BKMH", probs, v.astype(q.dtype))
+    return out.reshape(b, kh, g, t, h).transpose(0, 3, 1, 2, 4).reshape(b, t, n, h)
+
+
 class Attention(nn.Module):
     cfg: TextConfig
 
@@ -72,23 +95,17 @@ class Attention(nn.Module):
         n, k_heads, h, w = c.num_heads, c.num_kv_heads, c.head_dim, c.width
         if n == k_heads:
             q, k, v = Einsum((3, n, w, h), name="qkv_einsum")("BTD,SNDH->SBTNH", x)
+            k, v = k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3)
         else:
             q = Einsum((n, w, h), name="q_einsum")("BTD,NDH->BTNH", x)
-            k, v = Einsum((2, k_heads, w, h), name="kv_einsum")("BSD,CKDH->CBSKH", x)
+            k, v = Einsum((2, k_heads, w, h), name="kv_einsum")("BSD,CKDH->CBKSH", x)
         q = apply_rope(q, positions, c.rope_base) * jnp.asarray(c.query_scale, x.dtype)
-        k = apply_rope(k, positions, c.rope_base)
+        k = apply_rope(k.transpose(0, 2, 1, 3), positions, c.rope_base).transpose(0, 2, 1, 3)
         if cache is not None:
-            k = jax.lax.dynamic_update_slice(cache[0], k.astype(cache[0].dtype), (0, cache_index, 0, 0))
-            v = jax.lax.dynamic_update_slice(cache[1], v.astype(cache[1].dtype), (0, cache_index, 0, 0))
+            k = jax.lax.dynamic_update_slice(cache[0], k.astype(cache[0].dtype), (0, 0, cache_index, 0))
+            v = jax.lax.dynamic_update_slice(cache[1], v.astype(cache[1].dtype), (0, 0, cache_index, 0))
             cache = (k, v)
-        b, t = q.shape[:2]
-        q = q.reshape(b, t, k_heads, n // k_heads, h)
-        logits = jnp.einsum("BTKGH,BSKH->BKGTS", q, k.astype(x.dtype)).astype(jnp.float32)
-        if c.attn_softcap:
-            logits = jnp.tanh(logits / c.attn_softcap) * c.attn_softcap
-        logits = jnp.where(mask[:, None, None, :, :], logits, NEG_INF)
-        probs = jax.nn.softmax(logits, axis=-1).astype(x.dtype)
-        out = jnp.einsum("BKGTS,BSKH->BTKGH", probs, v.astype(x.dtype)).reshape(b, t, n, h)
+        out = grouped_attention(q, k, v, mask, c.attn_softcap)
         return Einsum((n, h, w), name="attn_vec_einsum")("BTNH,NHD->BTD", out), cache
 
 

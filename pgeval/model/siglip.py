@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from pgeval.model.config import VisionConfig
+from pgeval.model.gemma import grouped_attention
 
 
 class MlpBlock(nn.Module):
@@ -23,6 +24,12 @@ class MlpBlock(nn.Module):
         return nn.Dense(width, dtype=self.dtype, name="Dense_1")(x)
 
 
+def _attention(query: jax.Array, key: jax.Array, value: jax.Array, **_: object) -> jax.Array:
+    """Unmasked attention for flax's MultiHeadDotProductAttention, as plain batched matmuls."""
+    query = query / jnp.sqrt(query.shape[-1]).astype(query.dtype)
+    return grouped_attention(query, key.transpose(0, 2, 1, 3), value.transpose(0, 2, 1, 3), None)
+
+
 class EncoderBlock(nn.Module):
     cfg: VisionConfig
     dtype: jnp.dtype
@@ -31,7 +38,8 @@ class EncoderBlock(nn.Module):
     def __call__(self, x: jax.Array, _: None) -> tuple[jax.Array, None]:
         y = nn.LayerNorm(dtype=self.dtype, name="LayerNorm_0")(x)
         y = nn.MultiHeadDotProductAttention(
-            num_heads=self.cfg.num_heads, dtype=self.dtype, name="MultiHeadDotProductAttention_0"
+            num_heads=self.cfg.num_heads, dtype=self.dtype, attention_fn=_attention,
+            name="MultiHeadDotProductAttention_0",
         )(y, y)
         x = x + y
         y = nn.LayerNorm(dtype=self.dtype, name="LayerNorm_1")(x)
