@@ -1,8 +1,9 @@
-"""Prefill and greedy decoding as one compiled function per shape.
+"""Prefill and decoding (greedy or beam search) as one compiled function per shape.
 
 Prefixes are right-aligned (left-padded) after the image tokens, so every example's cache ends at
-the same slot and each decode step writes one shared slot. The decode loop is a `lax.while_loop`
-that stops when every active example has emitted EOS or `max_decode_len` tokens.
+the same slot and each decode step writes one shared slot. Decoding is a `lax.while_loop` that
+stops when every active example is finished or `max_decode_len` is reached. The KV cache is kept
+in the compute dtype.
 """
 
 from __future__ import annotations
@@ -26,22 +27,14 @@ class Generated(NamedTuple):
     lengths: jax.Array  # (B,) int32
 
 
-class _State(NamedTuple):
-    step: jax.Array
-    token: jax.Array
-    done: jax.Array
-    lengths: jax.Array
-    tokens: jax.Array
-    logprobs: jax.Array
+class Context(NamedTuple):
+    """What a decode step needs besides the new token: the cache and which slots hold what."""
+
     cache: KVCache
-    key_valid: jax.Array
-    key_positions: jax.Array
-
-
-def _pick(logits: jax.Array) -> tuple[jax.Array, jax.Array]:
-    logp = jax.nn.log_softmax(logits.astype(jnp.float32), axis=-1)
-    token = jnp.argmax(logp, axis=-1).astype(jnp.int32)
-    return token, jnp.take_along_axis(logp, token[:, None], axis=-1)[:, 0]
+    key_valid: jax.Array  # (B, slots) bool
+    key_positions: jax.Array  # (B, slots) int32
+    next_position: jax.Array  # (B,) position of the first generated token
+    prefix_len: int
 
 
 def _masks(model: PaliGemma, valid: jax.Array, query_pos: jax.Array | None,
@@ -58,62 +51,90 @@ def _masks(model: PaliGemma, valid: jax.Array, query_pos: jax.Array | None,
     return AttentionMasks(full, full & ((query_pos[:, None, None] - key_pos[:, None, :]) < window))
 
 
+def prefill(model: PaliGemma, params: dict, images: jax.Array, tokens: jax.Array,
+            mask: jax.Array, max_decode_len: int) -> tuple[jax.Array, Context]:
+    """Run image + prefix through the model; the log-probabilities of the first generated token
+    (B, V) and the context to continue from."""
+    variables = {"params": params}
+    img = model.apply(variables, images, method=PaliGemma.embed_image)
+    b, n = img.shape[:2]
+    prefix_len = n + tokens.shape[1]
+    x = jnp.concatenate([img.astype(model.dtype),
+                         model.apply(variables, tokens, method=PaliGemma.embed_text)], axis=1)
+    valid = jnp.concatenate([jnp.ones((b, n), bool), mask.astype(bool)], axis=1)
+    positions = positions_from_mask(valid)
+    pad = ((0, 0), (0, max_decode_len))
+    c = model.cfg.text
+    zeros = jnp.zeros((c.depth, b, c.num_kv_heads, prefix_len + max_decode_len, c.head_dim),
+                      model.dtype)
+    masks = AttentionMasks(*(None if m is None else jnp.pad(m, ((0, 0), *pad))
+                             for m in _masks(model, valid, None, positions)))
+    hidden, cache = model.apply(variables, x, positions, masks, KVCache(zeros, zeros),
+                                jnp.int32(0), method=PaliGemma.decode)
+    logits = model.apply(variables, hidden[:, -1:], method=PaliGemma.logits)[:, 0]
+    context = Context(cache, jnp.pad(valid, pad), jnp.pad(positions, pad),
+                      positions[:, -1] + 1, prefix_len)
+    return jax.nn.log_softmax(logits, axis=-1), context
+
+
+def step(model: PaliGemma, params: dict, token: jax.Array, context: Context,
+         index: jax.Array) -> tuple[jax.Array, Context]:
+    """Feed the `index`-th generated token (B,); the log-probabilities of the next one."""
+    variables = {"params": params}
+    slot = context.prefix_len + index
+    pos = context.next_position + index
+    key_valid = context.key_valid.at[:, slot].set(True)
+    key_positions = context.key_positions.at[:, slot].set(pos)
+    x = model.apply(variables, token[:, None], method=PaliGemma.embed_text)
+    masks = _masks(model, key_valid, pos, key_positions)
+    hidden, cache = model.apply(variables, x, pos[:, None], masks, context.cache, slot,
+                                method=PaliGemma.decode)
+    logits = model.apply(variables, hidden, method=PaliGemma.logits)[:, 0]
+    return jax.nn.log_softmax(logits, axis=-1), context._replace(
+        cache=cache, key_valid=key_valid, key_positions=key_positions)
+
+
+class _Greedy(NamedTuple):
+    step: jax.Array
+    token: jax.Array
+    done: jax.Array
+    lengths: jax.Array
+    tokens: jax.Array
+    logprobs: jax.Array
+    context: Context
+
+
+def _pick(logp: jax.Array) -> tuple[jax.Array, jax.Array]:
+    token = jnp.argmax(logp, axis=-1).astype(jnp.int32)
+    return token, jnp.take_along_axis(logp, token[:, None], axis=-1)[:, 0]
+
+
 @partial(jax.jit, static_argnames=("model", "max_decode_len", "eos_id"))
 def greedy_generate(model: PaliGemma, params: dict, images: jax.Array, tokens: jax.Array,
                     mask: jax.Array, active: jax.Array, *, max_decode_len: int,
                     eos_id: int) -> Generated:
     """Greedy decoding for a batch: images (B, R, R, 3), right-aligned prefix tokens (B, P) with
     their mask, and `active` (B,) False for the padding examples that fill the batch."""
-    variables = {"params": params}
-    img = model.apply(variables, images, method=PaliGemma.embed_image)
-    b, n = img.shape[:2]
-    prefix_len = n + tokens.shape[1]
-    slots = prefix_len + max_decode_len
-    x = jnp.concatenate([img.astype(model.dtype),
-                         model.apply(variables, tokens, method=PaliGemma.embed_text)], axis=1)
-    valid = jnp.concatenate([jnp.ones((b, n), bool), mask.astype(bool)], axis=1)
-    positions = positions_from_mask(valid)
-    key_valid = jnp.pad(valid, ((0, 0), (0, max_decode_len)))
-    key_positions = jnp.pad(positions, ((0, 0), (0, max_decode_len)))
-    c = model.cfg.text
-    zeros = jnp.zeros((c.depth, b, slots, c.num_kv_heads, c.head_dim), model.dtype)
-    prefill_masks = _masks(model, valid, None, positions)
-    prefill_masks = AttentionMasks(*(jnp.pad(m, ((0, 0), (0, 0), (0, max_decode_len)))
-                                     if m is not None else None for m in prefill_masks))
-    hidden, cache = model.apply(variables, x, positions, prefill_masks, KVCache(zeros, zeros),
-                                jnp.int32(0), method=PaliGemma.decode)
-    logits = model.apply(variables, hidden[:, -1:], method=PaliGemma.logits)[:, 0]
-    token, logprob = _pick(logits)
+    logp, context = prefill(model, params, images, tokens, mask, max_decode_len)
+    b = tokens.shape[0]
+    token, token_logp = _pick(logp)
     done = ~active | (token == eos_id)
-    lengths = (~done).astype(jnp.int32)
-    out_tokens = jnp.zeros((b, max_decode_len), jnp.int32).at[:, 0].set(token)
-    out_logprobs = jnp.zeros((b, max_decode_len), jnp.float32).at[:, 0].set(logprob)
-    next_position = positions[:, -1] + 1
+    state = _Greedy(
+        step=jnp.int32(0), token=token, done=done, lengths=(~done).astype(jnp.int32),
+        tokens=jnp.zeros((b, max_decode_len), jnp.int32).at[:, 0].set(token),
+        logprobs=jnp.zeros((b, max_decode_len), jnp.float32).at[:, 0].set(token_logp),
+        context=context)
 
-    def cond(s: _State) -> jax.Array:
+    def cond(s: _Greedy) -> jax.Array:
         return (s.step + 1 < max_decode_len) & ~jnp.all(s.done)
 
-    def body(s: _State) -> _State:
-        slot = prefix_len + s.step
-        pos = next_position + s.step
-        key_valid = s.key_valid.at[:, slot].set(True)
-        key_positions = s.key_positions.at[:, slot].set(pos)
-        x = model.apply(variables, s.token[:, None], method=PaliGemma.embed_text)
-        masks = _masks(model, key_valid, pos, key_positions)
-        hidden, cache = model.apply(variables, x, pos[:, None], masks, s.cache, slot,
-                                    method=PaliGemma.decode)
-        logits = model.apply(variables, hidden, method=PaliGemma.logits)[:, 0]
-        token, logprob = _pick(logits)
-        ended = s.done | (token == eos_id)
-        step = s.step + 1
-        return _State(
-            step=step, token=token, done=ended, lengths=s.lengths + (~ended),
-            tokens=s.tokens.at[:, step].set(token),
-            logprobs=s.logprobs.at[:, step].set(logprob),
-            cache=cache, key_valid=key_valid, key_positions=key_positions,
-        )
+    def body(s: _Greedy) -> _Greedy:
+        logp, context = step(model, params, s.token, s.context, s.step)
+        token, token_logp = _pick(logp)
+        done = s.done | (token == eos_id)
+        i = s.step + 1
+        return _Greedy(i, token, done, s.lengths + (~done), s.tokens.at[:, i].set(token),
+                       s.logprobs.at[:, i].set(token_logp), context)
 
-    state = jax.lax.while_loop(cond, body, _State(
-        jnp.int32(0), token, done, lengths, out_tokens, out_logprobs, cache, key_valid,
-        key_positions))
-    return Generated(state.tokens, state.logprobs, state.lengths)
+    s = jax.lax.while_loop(cond, body, state)
+    return Generated(s.tokens, s.logprobs, s.lengths)

@@ -1,26 +1,8 @@
-"""Shared fixtures: a tiny SentencePiece tokenizer and tiny Hugging Face PaliGemma checkpoints."""
+"""Tiny Hugging Face PaliGemma checkpoints, the reference models of the parity tests."""
 
-import random
 import shutil
 
 import pytest
-
-from pgeval.model.tokenizer import train_sentencepiece
-
-WORDS = ("a the dog cat man woman bus car red blue green white on in with of is are what how many "
-         "color there picture answer caption en de yes no left right small big one two three").split()
-
-
-def corpus(n: int = 3000, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
-    marks = ["", "?", ".", "!", ",", " 12", " 3.5"]
-    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 9))) + rng.choice(marks)
-            for _ in range(n)]
-
-
-@pytest.fixture(scope="session")
-def tiny_tokenizer(tmp_path_factory):
-    return train_sentencepiece(corpus(), tmp_path_factory.mktemp("tok") / "tokenizer.model", 1299)
 
 
 @pytest.fixture(scope="session")
