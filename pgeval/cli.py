@@ -29,6 +29,7 @@ def cli() -> None:
     pgeval tasks                  list benchmarks, metrics, data files, published numbers
     pgeval score --task T ...     score predictions from any model
     pgeval infer --checkpoint ... run a checkpoint over {id, image, prefix} requests
+    pgeval bench                  time the engine against transformers on one model shape
     """
 
 
@@ -82,29 +83,78 @@ def score_command(task: str, predictions: str, data_dir: str, split: str | None,
         click.echo(f"  {key:<{width}}  {value:8.2f}")
 
 
+def engine_options(fn):
+    """Options every command that runs a checkpoint shares."""
+    options = [
+        click.option("--checkpoint", required=True, type=click.Path(exists=True),
+                     help="big_vision .npz file, or a Hugging Face PaliGemma folder."),
+        click.option("--tokenizer", type=click.Path(dir_okay=False), default=None,
+                     help="SentencePiece model (default: tokenizer.model beside the checkpoint)."),
+        click.option("--res", type=int, default=None,
+                     help="Image resolution (default: the checkpoint's; others resample the "
+                          "position embeddings)."),
+        click.option("--batch-size", type=int, default=8, show_default=True),
+        click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32",
+                     show_default=True),
+        click.option("--mesh", default=None,
+                     help="Device mesh, e.g. data=4,model=2 (default: all devices on data)."),
+        click.option("--coordinator", default=None,
+                     help="host:port of process 0 for multi-host runs (or JAX_COORDINATOR_ADDRESS)."),
+        click.option("--num-processes", type=int, default=None,
+                     help="Number of processes (or JAX_NUM_PROCESSES)."),
+        click.option("--process-id", type=int, default=None,
+                     help="This process's index (or JAX_PROCESS_ID)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 @cli.command("infer")
-@click.option("--checkpoint", required=True, type=click.Path(exists=True),
-              help="big_vision .npz file, or a Hugging Face PaliGemma folder.")
-@click.option("--tokenizer", type=click.Path(dir_okay=False), default=None,
-              help="SentencePiece model (default: tokenizer.model beside the checkpoint).")
+@engine_options
 @click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False),
               help="JSONL of {id, image, prefix}; image paths relative to this file.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False),
               help="JSONL written in input order: {id, text, tokens, logprobs}.")
-@click.option("--res", type=int, default=None,
-              help="Image resolution (default: the checkpoint's; others resample the position embeddings).")
 @click.option("--max-decode-len", type=int, default=32, show_default=True)
-@click.option("--batch-size", type=int, default=8, show_default=True)
-@click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32",
-              show_default=True)
-def infer_command(checkpoint: str, tokenizer: str | None, input_path: str, output: str,
-                  res: int | None, max_decode_len: int, batch_size: int, dtype: str) -> None:
-    """Generate text for each request with greedy decoding."""
+@click.option("--beam-size", type=int, default=1, show_default=True,
+              help="1 decodes greedily; more runs beam search.")
+def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: int,
+                  **engine: object) -> None:
+    """Generate text for each request (greedy unless --beam-size > 1)."""
     from pgeval.inference import infer  # the model stack loads only for commands that need it
 
-    path = infer(checkpoint, input_path, output, tokenizer=tokenizer, res=res,
-                 max_decode_len=max_decode_len, batch_size=batch_size, dtype=dtype)
-    click.echo(f"wrote {path}", err=True)
+    path = infer(input_path=input_path, output_path=output, max_decode_len=max_decode_len,
+                 beam_size=beam_size, **engine)
+    if path is not None:
+        click.echo(f"wrote {path}", err=True)
+
+
+@cli.command("bench")
+@click.option("--config", type=click.Choice(["tiny", "small", "3b"]), default="small",
+              show_default=True, help="Model shape (random weights); 3b is PaliGemma 1 3B.")
+@click.option("--batch-size", type=int, default=8, show_default=True)
+@click.option("--res", type=int, default=None, help="Image resolution (default: the config's).")
+@click.option("--decode-len", type=int, default=16, show_default=True)
+@click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32",
+              show_default=True)
+@click.option("--repeats", type=int, default=3, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the results.")
+def bench_command(config: str, batch_size: int, res: int | None, decode_len: int, dtype: str,
+                  repeats: int, as_json: bool) -> None:
+    """Time our engine against transformers' generate on the same random model and inputs."""
+    import dataclasses
+
+    from pgeval.bench import run_bench
+
+    r = run_bench(config, batch_size=batch_size, res=res, decode_len=decode_len, dtype=dtype,
+                  repeats=repeats, log=lambda m: click.echo(m, err=True))
+    click.echo(f"{r.config} on {r.device}, batch {r.batch_size}, {r.res} px, {r.decode_len} new "
+               f"tokens: pgeval {r.pgeval_ex_per_s:.2f} ex/s, transformers {r.hf_ex_per_s:.2f} "
+               f"ex/s, ratio {r.ratio:.2f}; {r.model_tflops:.3f} TFLOP/s = "
+               f"{100 * r.flops_fraction:.0f}% of a {r.peak_tflops:.3f} TFLOP/s matmul peak")
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(r)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

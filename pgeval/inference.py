@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
+
+import jax
 
 from pgeval.data.base import field_of, read_jsonl
-from pgeval.engine.runner import Engine, Request
+from pgeval.engine.distributed import gather_rows, init_distributed, share
+from pgeval.engine.runner import Engine, Output, Request, as_rows, to_outputs
+from pgeval.engine.sharding import param_sharding, parse_mesh
 from pgeval.errors import InputError
 from pgeval.model.loading import load_checkpoint
 from pgeval.model.tokenizer import Tokenizer, find_tokenizer
@@ -34,30 +40,54 @@ def read_requests(path: str | Path) -> list[Request]:
 
 
 def load_engine(checkpoint: str | Path, *, tokenizer: str | Path | None = None,
-                res: int | None = None, dtype: str = "float32", batch_size: int = 8) -> Engine:
-    """A checkpoint and its tokenizer, ready to generate."""
+                res: int | None = None, dtype: str = "float32", batch_size: int = 8,
+                mesh: str | None = None) -> Engine:
+    """A checkpoint and its tokenizer on a device mesh (`data=N,model=M`), ready to generate.
+    Tensors go straight to their shards as they are read."""
     tok = Tokenizer(find_tokenizer(checkpoint, tokenizer))
-    return Engine(load_checkpoint(checkpoint, dtype=dtype, res=res), tok, dtype=dtype,
-                  batch_size=batch_size)
+    grid = parse_mesh(mesh)
+    ckpt = load_checkpoint(checkpoint, dtype=dtype, res=res,
+                           place=lambda k, a: jax.device_put(a, param_sharding(k, a.shape, grid)))
+    return Engine(ckpt, tok, dtype=dtype, batch_size=batch_size, mesh=grid)
+
+
+def write_outputs(outputs: Iterable[Output], fh: TextIO) -> None:
+    for o in outputs:
+        fh.write(json.dumps({"id": o.id, "text": o.text, "tokens": o.tokens,
+                             "logprobs": o.logprobs}, ensure_ascii=False) + "\n")
+    fh.flush()
 
 
 def infer(checkpoint: str | Path, input_path: str | Path, output_path: str | Path, *,
           tokenizer: str | Path | None = None, res: int | None = None, max_decode_len: int = 32,
-          batch_size: int = 8, dtype: str = "float32", progress: bool = True) -> Path:
+          beam_size: int = 1, batch_size: int = 8, dtype: str = "float32",
+          mesh: str | None = None, coordinator: str | None = None,
+          num_processes: int | None = None, process_id: int | None = None,
+          progress: bool = True) -> Path | None:
     """Write {id, text, tokens, logprobs} per request, in input order, to `output_path`.
 
-    Lines are written as batches finish to `<output>.partial`, renamed when all are done.
+    With several processes each decodes its share and process 0 writes everything (the others
+    return None). Lines are written as batches finish to `<output>.partial`, renamed at the end.
     """
+    init_distributed(coordinator, num_processes, process_id)
     requests = read_requests(input_path)
+    mine = requests[share(len(requests)).start : share(len(requests)).stop]
     engine = load_engine(checkpoint, tokenizer=tokenizer, res=res, dtype=dtype,
-                         batch_size=batch_size)
+                         batch_size=batch_size, mesh=mesh)
     output_path = Path(output_path)
     partial = output_path.with_name(output_path.name + ".partial")
-    with open(partial, "w", encoding="utf-8") as f:
-        for outputs in engine.generate(requests, max_decode_len, progress=progress):
-            for o in outputs:
-                f.write(json.dumps({"id": o.id, "text": o.text, "tokens": o.tokens,
-                                    "logprobs": o.logprobs}, ensure_ascii=False) + "\n")
-            f.flush()
+    batches = engine.generate(mine, max_decode_len, beam_size=beam_size, progress=progress)
+    if jax.process_count() == 1:
+        with open(partial, "w", encoding="utf-8") as f:
+            for outputs in batches:
+                write_outputs(outputs, f)
+    else:
+        local = [o for outputs in batches for o in outputs]
+        rows = gather_rows(as_rows(local, max_decode_len), len(requests))
+        if rows is None:
+            return None
+        everything = to_outputs([r.id for r in requests], *rows, engine.tokenizer)
+        with open(partial, "w", encoding="utf-8") as f:
+            write_outputs(everything, f)
     partial.replace(output_path)
     return output_path

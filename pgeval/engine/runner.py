@@ -15,15 +15,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh
 from tqdm import tqdm
 
+from pgeval.engine.beam import beam_generate
 from pgeval.engine.decode import Generated, greedy_generate
+from pgeval.engine.sharding import batch_sharding, param_sharding, parse_mesh
 from pgeval.model.images import load_image
 from pgeval.model.loading import Checkpoint
 from pgeval.model.paligemma import PaliGemma
 from pgeval.model.tokenizer import Tokenizer
+from pgeval.model.tree import flatten, unflatten
 
 MIN_BUCKET = 16
 
@@ -60,16 +65,45 @@ class _Prepared:
     tokens: list[int]
 
 
+def to_outputs(ids: Sequence[str], tokens: np.ndarray, logprobs: np.ndarray, lengths: np.ndarray,
+               tokenizer: Tokenizer) -> list[Output]:
+    """Outputs from padded (n, L) token and log-probability rows and their lengths."""
+    out = []
+    for i, example_id in enumerate(ids):
+        kept = tokens[i, : lengths[i]].tolist()
+        out.append(Output(example_id, tokenizer.decode(kept), kept,
+                          logprobs[i, : lengths[i]].tolist()))
+    return out
+
+
+def as_rows(outputs: Sequence[Output], max_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The inverse of to_outputs' inputs: padded token and log-probability rows and lengths."""
+    tokens = np.zeros((len(outputs), max_len), np.int32)
+    logprobs = np.zeros((len(outputs), max_len), np.float32)
+    for i, o in enumerate(outputs):
+        tokens[i, : len(o.tokens)] = o.tokens
+        logprobs[i, : len(o.logprobs)] = o.logprobs
+    return tokens, logprobs, np.array([len(o.tokens) for o in outputs], np.int32)
+
+
+def shard_params(params: dict, mesh: Mesh) -> dict:
+    """Place a parameter tree on the mesh by the sharding rules."""
+    flat = flatten(params)
+    return unflatten({k: jax.device_put(v, param_sharding(k, v.shape, mesh)) for k, v in flat.items()})
+
+
 class Engine:
-    """Greedy generation for PaliGemma checkpoints."""
+    """Greedy or beam-search generation for PaliGemma checkpoints on a device mesh."""
 
     def __init__(self, checkpoint: Checkpoint, tokenizer: Tokenizer, *, dtype: str = "float32",
-                 batch_size: int = 8, workers: int = 4) -> None:
+                 batch_size: int = 8, mesh: Mesh | None = None, workers: int = 4) -> None:
         self.config = checkpoint.config
         self.model = PaliGemma(checkpoint.config, dtype=jnp.dtype(dtype))
-        self.params = checkpoint.params
+        self.mesh = mesh or parse_mesh(None)
+        self.params = shard_params(checkpoint.params, self.mesh)
         self.tokenizer = tokenizer
-        self.batch_size = batch_size
+        data = self.mesh.shape["data"]
+        self.batch_size = -(-batch_size // data) * data  # every data shard gets whole examples
         self.workers = workers
         self.res = checkpoint.config.vision.image_size
 
@@ -79,7 +113,8 @@ class Engine:
             image = load_image(image, self.res)
         return _Prepared(request, image, self.tokenizer.encode_prefix(request.prefix))
 
-    def _run_batch(self, batch: Sequence[_Prepared], max_decode_len: int) -> Generated:
+    def _run_batch(self, batch: Sequence[_Prepared], max_decode_len: int,
+                   beam_size: int) -> Generated:
         b = self.batch_size
         width = bucket(max(len(p.tokens) for p in batch))
         images = np.zeros((b, self.res, self.res, 3), np.float32)
@@ -91,19 +126,19 @@ class Engine:
             tokens[i, width - len(p.tokens):] = p.tokens
             mask[i, width - len(p.tokens):] = True
             active[i] = True
-        return greedy_generate(self.model, self.params, images, tokens, mask, active,
-                               max_decode_len=max_decode_len, eos_id=self.tokenizer.eos_id)
+        images, tokens, mask, active = jax.device_put((images, tokens, mask, active),
+                                                      batch_sharding(self.mesh))
+        kw = dict(max_decode_len=max_decode_len, eos_id=self.tokenizer.eos_id)
+        if beam_size > 1:
+            return beam_generate(self.model, self.params, images, tokens, mask, active,
+                                 beam_size=beam_size, **kw)
+        return greedy_generate(self.model, self.params, images, tokens, mask, active, **kw)
 
     def _outputs(self, batch: Sequence[_Prepared], generated: Generated) -> list[Output]:
-        tokens = np.asarray(generated.tokens)
-        logprobs = np.asarray(generated.logprobs)
-        lengths = np.asarray(generated.lengths)
-        out = []
-        for i, p in enumerate(batch):
-            ids = tokens[i, : lengths[i]].tolist()
-            out.append(Output(p.request.id, self.tokenizer.decode(ids), ids,
-                              logprobs[i, : lengths[i]].tolist()))
-        return out
+        n = len(batch)
+        return to_outputs([p.request.id for p in batch], np.asarray(generated.tokens)[:n],
+                          np.asarray(generated.logprobs)[:n], np.asarray(generated.lengths)[:n],
+                          self.tokenizer)
 
     def _batches(self, requests: Sequence[Request], pool: cf.Executor) -> Iterator[list[_Prepared]]:
         """Prepared batches, with a bounded number of requests decoded ahead in the pool."""
@@ -125,7 +160,7 @@ class Engine:
         if batch:
             yield batch
 
-    def generate(self, requests: Sequence[Request], max_decode_len: int, *,
+    def generate(self, requests: Sequence[Request], max_decode_len: int, *, beam_size: int = 1,
                  progress: bool = True) -> Iterator[list[Output]]:
         """Finished batches of outputs, in input order, each as soon as it is decoded; the next
         batch is already running on the device while the caller handles one."""
@@ -134,7 +169,8 @@ class Engine:
         pending: tuple[list[_Prepared], Generated] | None = None
         with cf.ThreadPoolExecutor(self.workers) as pool:
             for batch in itertools.chain(self._batches(requests, pool), [None]):
-                launched = None if batch is None else (batch, self._run_batch(batch, max_decode_len))
+                launched = None if batch is None else (
+                    batch, self._run_batch(batch, max_decode_len, beam_size))
                 if pending is not None:
                     outputs = self._outputs(*pending)
                     bar.update(len(outputs))

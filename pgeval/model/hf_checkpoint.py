@@ -14,7 +14,7 @@ import numpy as np
 
 from pgeval.errors import InputError
 from pgeval.model.config import PaliGemmaConfig
-from pgeval.model.safetensors_files import TensorInfo, read_header, read_tensor
+from pgeval.model.safetensors_files import TensorInfo, read_header
 
 Transform = Callable[[np.ndarray], np.ndarray]
 
@@ -164,8 +164,3 @@ def tensor_infos(folder: Path) -> dict[str, TensorInfo]:
     for file in files:
         infos.update(read_header(file))
     return infos
-
-
-def read_slot(info: TensorInfo, slot: Slot) -> np.ndarray:
-    """A tensor through its slot's transform."""
-    return slot.transform(read_tensor(info))

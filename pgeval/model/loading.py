@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from pgeval.model import hf_checkpoint as hf
 from pgeval.model.config import PaliGemmaConfig, from_big_vision_shapes, from_hf_config
 from pgeval.model.host_buffers import aligned_empty, as_aligned
 from pgeval.model.npz_checkpoint import iter_npz, npz_shapes
+from pgeval.model.safetensors_files import read_tensor
 from pgeval.model.tree import check_tree, expected_shapes, raise_if_problems, unflatten
 
 DTYPES = {"float32": np.dtype(np.float32), "bfloat16": np.dtype(ml_dtypes.bfloat16)}
@@ -111,14 +112,14 @@ def _missing_slots(slots: dict[str, dict[tuple[int, ...], Any]],
     return missing
 
 
-def load_hf(folder: Path, dtype: np.dtype, res: int | None, place: Place) -> Checkpoint:
-    native = from_hf_config(hf.read_hf_config(folder), str(folder / "config.json"))
-    infos = hf.tensor_infos(folder)
+def assemble_hf(native: PaliGemmaConfig, shapes: Mapping[str, tuple[int, ...]],
+                read: Callable[[str], np.ndarray], *, where: str, dtype: np.dtype,
+                res: int | None, place: Place) -> tuple[PaliGemmaConfig, dict[str, Any]]:
+    """Hugging Face tensors (names and shapes, and `read` to fetch one) as a big_vision tree."""
     expected = expected_shapes(native)
     slots: dict[str, dict[tuple[int, ...], tuple[str, hf.Slot]]] = {}
     unexpected, mismatched = [], []
-    for name, info in infos.items():
-        shape = info.shape
+    for name, shape in shapes.items():
         try:
             slot = hf.slot_for(name, native)
         except KeyError:
@@ -134,20 +135,29 @@ def load_hf(folder: Path, dtype: np.dtype, res: int | None, place: Place) -> Che
                               f"of shape {want[len(slot.index):]}")
         else:
             slots.setdefault(slot.key, {})[slot.index] = (name, slot)
-    raise_if_problems(str(folder), _missing_slots(slots, expected), sorted(unexpected), mismatched)
+    raise_if_problems(where, _missing_slots(slots, expected), sorted(unexpected), mismatched)
     cfg = _resolved(native, res)
     params = {}
     for key, entries in slots.items():
         if () in entries:
             name, slot = entries[()]
-            a = _finish(key, hf.read_slot(infos[name], slot), cfg, dtype)
+            a = _finish(key, slot.transform(read(name)), cfg, dtype)
         else:
             a = aligned_empty(expected[key], dtype)
             for index, (name, slot) in entries.items():
-                a[index] = hf.read_slot(infos[name], slot)
+                a[index] = slot.transform(read(name))
         params[key] = place(key, a)
         del a
-    return Checkpoint(cfg, unflatten(params), "hugging face", sorted({i.file for i in infos.values()}))
+    return cfg, unflatten(params)
+
+
+def load_hf(folder: Path, dtype: np.dtype, res: int | None, place: Place) -> Checkpoint:
+    native = from_hf_config(hf.read_hf_config(folder), str(folder / "config.json"))
+    infos = hf.tensor_infos(folder)
+    cfg, params = assemble_hf(native, {n: i.shape for n, i in infos.items()},
+                              lambda name: read_tensor(infos[name]), where=str(folder),
+                              dtype=dtype, res=res, place=place)
+    return Checkpoint(cfg, params, "hugging face", sorted({i.file for i in infos.values()}))
 
 
 def load_checkpoint(path: str | Path, *, dtype: str = "float32", res: int | None = None,
