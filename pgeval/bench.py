@@ -1,0 +1,187 @@
+"""`pgeval bench`: our engine against Hugging Face transformers' `generate`, side by side.
+
+A random-init model of the chosen shape is built in transformers, converted to our tree (the
+same weights), and both decode the same batch greedily for exactly `decode_len` tokens. Runs
+alternate after a warm-up; the report gives examples/s for each, their ratio, and our achieved
+FLOP/s as a fraction of a matmul peak measured on the same device.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pgeval.engine.decode import greedy_generate
+from pgeval.engine.runner import bucket
+from pgeval.errors import PgevalError
+from pgeval.model.config import PaliGemmaConfig, from_hf_config, preset
+from pgeval.model.loading import assemble_hf, numpy_dtype
+from pgeval.model.paligemma import PaliGemma
+
+CONFIGS = {"tiny": "tiny", "small": "small", "3b": "paligemma-3b"}
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    config: str
+    device: str
+    batch_size: int
+    res: int
+    decode_len: int
+    pgeval_ex_per_s: float
+    hf_ex_per_s: float
+    ratio: float
+    flops_fraction: float
+    model_tflops: float
+    peak_tflops: float
+
+
+def model_flops(cfg: PaliGemmaConfig, batch: int, prefix: int, decode: int) -> float:
+    """Multiply-adds x 2 for one batch: image encoder, prefill, and every decode step."""
+    v, t = cfg.vision, cfg.text
+    n = v.num_patches
+    vision = n * v.patch_size ** 2 * 3 * v.width + n * v.width * t.width
+    vision += v.depth * (n * (4 * v.width ** 2 + 2 * v.width * v.mlp_dim) + 2 * n * n * v.width)
+    proj = t.width * t.num_heads * t.head_dim * 2 + 2 * t.width * t.num_kv_heads * t.head_dim
+    per_token = proj + 3 * t.width * t.mlp_dim
+    length = n + prefix
+    llm = t.depth * (length * per_token + 2 * length * length * t.num_heads * t.head_dim)
+    llm += t.width * t.vocab_size
+    for i in range(decode - 1):
+        llm += t.depth * (per_token + 2 * (length + i + 1) * t.num_heads * t.head_dim)
+        llm += t.width * t.vocab_size
+    return 2.0 * batch * (vision + llm)
+
+
+def matmul_peak(dtype: jnp.dtype) -> float:
+    """FLOP/s of a large square matmul on the default device."""
+    n = 4096 if jax.default_backend() != "cpu" else 2048
+    a = jnp.ones((n, n), dtype)
+    f = jax.jit(lambda x: x @ x)
+    f(a).block_until_ready()
+    start = time.perf_counter()
+    reps = 10
+    for _ in range(reps):
+        out = f(a)
+    out.block_until_ready()
+    return 2 * n ** 3 * reps / (time.perf_counter() - start)
+
+
+def _hf_model(cfg: PaliGemmaConfig, torch_dtype, device):
+    import torch
+    from transformers import (
+        Gemma2Config,
+        GemmaConfig,
+        PaliGemmaForConditionalGeneration,
+        SiglipVisionConfig,
+    )
+    from transformers import (
+        PaliGemmaConfig as HFConfig,
+    )
+
+    v, t = cfg.vision, cfg.text
+    vision = SiglipVisionConfig(hidden_size=v.width, intermediate_size=v.mlp_dim,
+                                num_hidden_layers=v.depth, num_attention_heads=v.num_heads,
+                                patch_size=v.patch_size, image_size=v.image_size,
+                                vision_use_head=False, hidden_act="gelu_pytorch_tanh")
+    common = dict(hidden_size=t.width, intermediate_size=t.mlp_dim, num_hidden_layers=t.depth,
+                  num_attention_heads=t.num_heads, num_key_value_heads=t.num_kv_heads,
+                  head_dim=t.head_dim, vocab_size=t.vocab_size + 1)
+    text = (Gemma2Config(**common, query_pre_attn_scalar=t.query_pre_attn_scalar,
+                         hidden_activation="gelu_pytorch_tanh") if t.gemma2
+            else GemmaConfig(**common, hidden_act="gelu_pytorch_tanh"))
+    config = HFConfig(vision_config=vision, text_config=text, image_token_index=t.vocab_size,
+                      projection_dim=t.width, hidden_size=t.width)
+    torch.manual_seed(0)
+    return PaliGemmaForConditionalGeneration(config).eval().to(device=device, dtype=torch_dtype)
+
+
+def _median_time(fn: Callable[[], None]) -> Callable[[], float]:
+    def timed() -> float:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+    return timed
+
+
+def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = None,
+              decode_len: int = 16, prefix_len: int = 12, dtype: str = "float32",
+              repeats: int = 3, log: Callable[[str], None] = print) -> BenchResult:
+    try:
+        import torch
+    except ImportError:
+        raise PgevalError("pgeval bench compares against transformers: "
+                          "pip install 'pgeval[bench]'") from None
+    if config not in CONFIGS:
+        raise PgevalError(f"--config must be one of {sorted(CONFIGS)}")
+    cfg = preset(CONFIGS[config])
+    cfg = cfg.with_resolution(res or cfg.vision.image_size)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[dtype]
+    log(f"building a random {config} model ({cfg.vision.image_size} px) in transformers on {device}")
+    hf = _hf_model(cfg, torch_dtype, device)
+    state = hf.state_dict()
+    native = from_hf_config(hf.config.to_dict())
+    native = dataclasses.replace(native, vision=cfg.vision)
+    _, params = assemble_hf(native, {k: tuple(v.shape) for k, v in state.items()},
+                            lambda name: state[name].float().cpu().numpy(), where="transformers",
+                            dtype=numpy_dtype(dtype), res=None,
+                            place=lambda _k, a: jax.device_put(a))
+    model = PaliGemma(native, dtype=jnp.dtype(dtype))
+
+    rng = np.random.default_rng(0)
+    r = cfg.vision.image_size
+    images = rng.uniform(-1, 1, (batch_size, r, r, 3)).astype(np.float32)
+    prefix = np.concatenate([np.full((batch_size, 1), 2),
+                             rng.integers(5, 1000, (batch_size, prefix_len - 1))], axis=1)
+    width = bucket(prefix_len)
+    tokens = np.zeros((batch_size, width), np.int32)
+    tokens[:, width - prefix_len:] = prefix
+    mask = np.zeros((batch_size, width), bool)
+    mask[:, width - prefix_len:] = True
+    active = np.ones((batch_size,), bool)
+    images_j, tokens_j, mask_j, active_j = jax.device_put((images, tokens, mask, active))
+
+    def ours() -> None:
+        out = greedy_generate(model, params, images_j, tokens_j, mask_j, active_j,
+                              max_decode_len=decode_len, eos_id=-1)
+        jax.block_until_ready(out)
+
+    n = cfg.vision.num_patches
+    ids = torch.tensor(np.concatenate([np.full((batch_size, n), cfg.text.vocab_size), prefix], 1),
+                       device=device)
+    pixels = torch.tensor(images.transpose(0, 3, 1, 2), device=device, dtype=torch_dtype)
+
+    def theirs() -> None:
+        with torch.inference_mode():
+            hf.generate(input_ids=ids, pixel_values=pixels, token_type_ids=torch.zeros_like(ids),
+                        attention_mask=torch.ones_like(ids), max_new_tokens=decode_len,
+                        min_new_tokens=decode_len, do_sample=False)
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    log("warming up (compiling)")
+    ours()
+    theirs()
+    ours_t, hf_t = [], []
+    for i in range(repeats):
+        ours_t.append(_median_time(ours)())
+        hf_t.append(_median_time(theirs)())
+        log(f"  run {i + 1}: pgeval {batch_size / ours_t[-1]:.2f} ex/s, "
+            f"transformers {batch_size / hf_t[-1]:.2f} ex/s")
+    ours_s, hf_s = statistics.median(ours_t), statistics.median(hf_t)
+    flops = model_flops(cfg, batch_size, prefix_len, decode_len)
+    peak = matmul_peak(jnp.dtype(dtype))
+    device_name = jax.devices()[0].device_kind
+    return BenchResult(config=config, device=device_name, batch_size=batch_size,
+                       res=cfg.vision.image_size, decode_len=decode_len,
+                       pgeval_ex_per_s=batch_size / ours_s, hf_ex_per_s=batch_size / hf_s,
+                       ratio=hf_s / ours_s, flops_fraction=flops / ours_s / peak,
+                       model_tflops=flops / ours_s / 1e12, peak_tflops=peak / 1e12)
