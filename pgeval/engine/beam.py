@@ -84,7 +84,7 @@ def beam_generate(model: PaliGemma, params: dict, images: jax.Array, tokens: jax
     logp, context = prefill(model, params, images, tokens, mask, max_decode_len)
     b, n, length = tokens.shape[0], beam_size, max_decode_len
     s = _Beams(
-        length=jnp.int32(0), logp=jnp.repeat(logp[:, None], n, axis=1),
+        length=jnp.int32(0), logp=jnp.repeat(logp.T[:, None], n, axis=1),
         tokens=jnp.zeros((b, n, length), jnp.int32),
         token_logp=jnp.zeros((b, n, length), jnp.float32),
         score=jnp.full((b, n), NEG).at[:, 0].set(0.0),
@@ -100,7 +100,7 @@ def beam_generate(model: PaliGemma, params: dict, images: jax.Array, tokens: jax
     def body(s: _Beams) -> _Beams:
         s, token = _expand(_finish(s, eos_id), eos_id)
         logp, context = step(model, params, token, s.context, s.length - 1)
-        return s._replace(logp=logp.reshape(b, n, -1), context=context)
+        return s._replace(logp=logp.T.reshape(b, n, -1), context=context)
 
     s = _finish(jax.lax.while_loop(cond, body, s), eos_id)
     return Generated(s.best_tokens, s.best_logp, s.best_length)

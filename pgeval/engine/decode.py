@@ -54,7 +54,8 @@ def _masks(model: PaliGemma, valid: jax.Array, query_pos: jax.Array | None,
 def prefill(model: PaliGemma, params: dict, images: jax.Array, tokens: jax.Array,
             mask: jax.Array, max_decode_len: int) -> tuple[jax.Array, Context]:
     """Run image + prefix through the model; the log-probabilities of the first generated token
-    (B, V) and the context to continue from."""
+    (V, B: vocabulary first, the layout the logits are fastest in) and the context to continue
+    from."""
     variables = {"params": params}
     img = model.apply(variables, images, method=PaliGemma.embed_image)
     b, n = img.shape[:2]
@@ -71,15 +72,15 @@ def prefill(model: PaliGemma, params: dict, images: jax.Array, tokens: jax.Array
                              for m in _masks(model, valid, None, positions)))
     hidden, cache = model.apply(variables, x, positions, masks, KVCache(zeros, zeros),
                                 jnp.int32(0), method=PaliGemma.decode)
-    logits = model.apply(variables, hidden[:, -1:], method=PaliGemma.logits)[:, 0]
+    logits = model.apply(variables, hidden[:, -1:], method=PaliGemma.next_logits)
     context = Context(cache, jnp.pad(valid, pad), jnp.pad(positions, pad),
                       positions[:, -1] + 1, prefix_len)
-    return jax.nn.log_softmax(logits, axis=-1), context
+    return jax.nn.log_softmax(logits, axis=0), context
 
 
 def step(model: PaliGemma, params: dict, token: jax.Array, context: Context,
          index: jax.Array) -> tuple[jax.Array, Context]:
-    """Feed the `index`-th generated token (B,); the log-probabilities of the next one."""
+    """Feed the `index`-th generated token (B,); the log-probabilities (V, B) of the next one."""
     variables = {"params": params}
     slot = context.prefix_len + index
     pos = context.next_position + index
@@ -89,8 +90,8 @@ def step(model: PaliGemma, params: dict, token: jax.Array, context: Context,
     masks = _masks(model, key_valid, pos, key_positions)
     hidden, cache = model.apply(variables, x, pos[:, None], masks, context.cache, slot,
                                 method=PaliGemma.decode)
-    logits = model.apply(variables, hidden, method=PaliGemma.logits)[:, 0]
-    return jax.nn.log_softmax(logits, axis=-1), context._replace(
+    logits = model.apply(variables, hidden, method=PaliGemma.next_logits)
+    return jax.nn.log_softmax(logits, axis=0), context._replace(
         cache=cache, key_valid=key_valid, key_positions=key_positions)
 
 
@@ -105,8 +106,9 @@ class _Greedy(NamedTuple):
 
 
 def _pick(logp: jax.Array) -> tuple[jax.Array, jax.Array]:
-    token = jnp.argmax(logp, axis=-1).astype(jnp.int32)
-    return token, jnp.take_along_axis(logp, token[:, None], axis=-1)[:, 0]
+    """The most likely token of each example and its log-probability, from (V, B)."""
+    token = jnp.argmax(logp, axis=0).astype(jnp.int32)
+    return token, jnp.take_along_axis(logp, token[None], axis=0)[0]
 
 
 @partial(jax.jit, static_argnames=("model", "max_decode_len", "eos_id"))

@@ -138,6 +138,11 @@ class Embedder(nn.Module):
     def decode(self, hidden: jax.Array) -> jax.Array:
         return jnp.einsum("BTD,VD->BTV", hidden, self.input_embedding.astype(hidden.dtype))
 
+    def decode_vocab_major(self, hidden: jax.Array) -> jax.Array:
+        """Logits (V, B) of one position per example, hidden (B, D). Memory-bound on the table;
+        XLA reads it faster producing this layout than (B, V)."""
+        return jnp.einsum("VD,BD->VB", self.input_embedding.astype(hidden.dtype), hidden)
+
 
 class Block(nn.Module):
     cfg: TextConfig
@@ -189,8 +194,16 @@ class Gemma(nn.Module):
                              per_layer)
         return self.final_norm(x), None if new is None else KVCache(*new)
 
-    def logits(self, hidden: jax.Array) -> jax.Array:
-        logits = self.embedder.decode(hidden).astype(jnp.float32)
+    def _softcap(self, logits: jax.Array) -> jax.Array:
+        logits = logits.astype(jnp.float32)
         if self.cfg.final_softcap:
             logits = jnp.tanh(logits / self.cfg.final_softcap) * self.cfg.final_softcap
         return logits
+
+    def logits(self, hidden: jax.Array) -> jax.Array:
+        """(B, T, V) logits of every position."""
+        return self._softcap(self.embedder.decode(hidden))
+
+    def next_logits(self, hidden: jax.Array) -> jax.Array:
+        """(V, B) logits of the one position in hidden (B, 1, D), as decoding needs them."""
+        return self._softcap(self.embedder.decode_vocab_major(hidden[:, 0]))

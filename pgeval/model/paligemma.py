@@ -64,6 +64,9 @@ class PaliGemma(nn.Module):
     def logits(self, hidden: jax.Array) -> jax.Array:
         return self.llm.logits(hidden)
 
+    def next_logits(self, hidden: jax.Array) -> jax.Array:
+        return self.llm.next_logits(hidden)
+
     def __call__(self, images: jax.Array, tokens: jax.Array, input_mask: jax.Array,
                  ar_mask: jax.Array) -> jax.Array:
         """Logits at every text position of `[image][tokens]`, (batch, text length, vocab)."""
