@@ -1,0 +1,155 @@
+"""Run directories, the unit of record: `results.json`, `predictions/<task>.jsonl`, `model_card.md`.
+
+results.json (schema "pgeval.run/1"):
+
+    {"schema": "pgeval.run/1", "pgeval_version", "jax_version", "created" (UTC ISO time),
+     "model": {"checkpoint" (absolute path), "name" (file or folder name), "format",
+               "sha256": {file name: hex digest}, "family" ("paligemma" | "paligemma2"),
+               "size" ("3b" | "10b" | "28b" | null), "res", "dtype", "demo" (bool)},
+     "runtime": {"mesh": {"data", "model"}, "device_kind", "num_devices", "num_processes"},
+     "tasks": {task: {"split", "title", "family", "metric" (display name), "primary" (metric key
+               of the per-example scores), "n" (scored examples), "skipped" (count),
+               "skipped_ids", "limit", "metrics": {key: value on the card's scale},
+               "wall_time_s", "examples_per_s", "predictions" (path relative to the run dir)}}}
+
+predictions/<task>.jsonl: one {"id", "prediction", "score", "slice"} per scored example, where
+"score" is the example's value of the task's primary metric ("slice" may be null).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pgeval.errors import InputError
+
+SCHEMA = "pgeval.run/1"
+RESULTS = "results.json"
+PREDICTIONS = "predictions"
+MODEL_CARD = "model_card.md"
+
+
+@dataclass(frozen=True)
+class ExampleScore:
+    id: str
+    prediction: str
+    score: float
+    slice: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One task's entry of results.json, with its per-example scores when they are on disk."""
+
+    name: str
+    split: str
+    title: str
+    family: str
+    metric: str
+    primary: str
+    n: int
+    metrics: dict[str, float]
+    skipped: int = 0
+    skipped_ids: tuple[str, ...] = ()
+    limit: int | None = None
+    wall_time_s: float = 0.0
+    examples_per_s: float = 0.0
+    predictions: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if k != "name"}
+        out["skipped_ids"] = list(self.skipped_ids)
+        return out
+
+
+@dataclass(frozen=True)
+class Run:
+    """A loaded run directory (or a bare results.json)."""
+
+    path: Path
+    model: dict[str, Any]
+    runtime: dict[str, Any]
+    tasks: dict[str, TaskRecord]
+    pgeval_version: str = ""
+    jax_version: str = ""
+    created: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """How tables name the run: model name and resolution."""
+        return f"{self.model.get('name', self.path.name)} {self.model.get('res', '')}".strip()
+
+    @property
+    def directory(self) -> Path:
+        return self.path if self.path.is_dir() else self.path.parent
+
+    def example_scores(self, task: str) -> list[ExampleScore] | None:
+        """Per-example scores of a task, or None when its predictions file is not there."""
+        record = self.tasks[task]
+        if not record.predictions:
+            return None
+        path = self.directory / record.predictions
+        if not path.is_file():
+            return None
+        return list(read_example_scores(path))
+
+
+def read_example_scores(path: Path) -> Iterator[ExampleScore]:
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+                yield ExampleScore(str(r["id"]), r["prediction"], float(r["score"]), r.get("slice"))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+                raise InputError(f"not a scored prediction line ({e})", path=str(path),
+                                 line=lineno) from None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so readers never see half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+
+
+def write_results(directory: Path, header: Mapping[str, Any], tasks: Mapping[str, TaskRecord]) -> Path:
+    data = {"schema": SCHEMA, **header, "tasks": {k: v.to_json() for k, v in tasks.items()}}
+    path = directory / RESULTS
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def load_run(path: str | Path) -> Run:
+    """Read a run directory, or a results.json file, written by `pgeval run`."""
+    path = Path(path)
+    results = path / RESULTS if path.is_dir() else path
+    if not results.is_file():
+        raise InputError("no results.json here: not a pgeval run directory", path=str(path))
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed JSON: {e.msg}", path=str(results), line=e.lineno) from None
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if schema != SCHEMA:
+        raise InputError(f"unknown results schema {schema!r}, expected {SCHEMA!r}",
+                         path=str(results))
+    tasks = {}
+    for name, t in data.get("tasks", {}).items():
+        try:
+            tasks[name] = TaskRecord(name=name, **{**t, "skipped_ids": tuple(t.get("skipped_ids", ()))})
+        except TypeError as e:
+            raise InputError(f"task {name!r}: {e}", path=str(results)) from None
+    return Run(path=path if path.is_dir() else results, model=data.get("model", {}),
+               runtime=data.get("runtime", {}), tasks=tasks,
+               pgeval_version=data.get("pgeval_version", ""),
+               jax_version=data.get("jax_version", ""), created=data.get("created", ""))
