@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,11 @@ def make_source(spec: TaskSpec) -> DataSource:
     return SOURCES.get(spec.source)(**spec.source_args)
 
 
-def make_adapter(spec: TaskSpec) -> Adapter:
-    return ADAPTERS.get(spec.adapter)(**spec.adapter_args)
+def make_adapter(spec: TaskSpec, resources: Mapping[str, Any] | None = None) -> Adapter:
+    """The task's adapter, with the run-time resources it asks for (see Adapter.resources)."""
+    cls = ADAPTERS.get(spec.adapter)
+    given = {k: v for k, v in (resources or {}).items() if k in cls.resources and v is not None}
+    return cls(**spec.adapter_args, **given)
 
 
 def load_examples(spec: TaskSpec, data_dir: str | Path, split: str | None = None) -> list[Example]:
@@ -64,11 +67,12 @@ def score_predictions(
     examples: Sequence[Example],
     predictions: Sequence[str],
     split: str | None = None,
+    resources: Mapping[str, Any] | None = None,
 ) -> TaskResult:
     """Score predictions aligned with examples, with per-slice metrics and the task's aggregate."""
     if len(predictions) != len(examples) or not examples:
         raise ValueError("need one prediction per example, and at least one example")
-    adapter = make_adapter(spec)
+    adapter = make_adapter(spec, resources)
     slices = sorted({e.slice for e in examples if e.slice is not None})
     per_example: list[float] = [math.nan] * len(examples)
     metrics: dict[str, float] = {}
@@ -108,14 +112,15 @@ def score_predictions(
 
 
 def score_file(
-    spec: TaskSpec, predictions_path: str | Path, data_dir: str | Path, split: str | None = None
+    spec: TaskSpec, predictions_path: str | Path, data_dir: str | Path, split: str | None = None,
+    resources: Mapping[str, Any] | None = None,
 ) -> TaskResult:
     """Score a predictions file (official submission JSON or pgeval JSONL) against the split."""
     source = make_source(spec)
     examples = load_examples(spec, data_dir, split)
     located = read_predictions(predictions_path, source.submission)
     texts = align_predictions(located, examples, predictions_path)
-    return score_predictions(spec, examples, texts, split)
+    return score_predictions(spec, examples, texts, split, resources)
 
 
 def write_per_example(result: TaskResult, out_dir: str | Path) -> Path:

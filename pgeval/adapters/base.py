@@ -30,6 +30,9 @@ class Adapter(ABC):
 
     primary: ClassVar[str]
     additive: ClassVar[bool] = True
+    # Run-time resources the adapter takes as keyword arguments when given (e.g. "vae": the
+    # path of the segmentation mask decoder), beside the task spec's [scoring.args].
+    resources: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **args: Any) -> None:
         if args:

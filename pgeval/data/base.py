@@ -19,7 +19,8 @@ class Example:
 
     `image` is a path relative to the task's data folder (or absolute); `fields` fills the task's
     prompt template (`question`, `lang`, ...) and carries source-specific extras; `slice` names the
-    subset the example belongs to (answer type, language, POPE split, ...) for per-slice metrics.
+    subset the example belongs to (answer type, language, POPE split, ...) for per-slice metrics;
+    `target` holds a reference that is not text (a ground-truth mask and box, for segmentation).
     """
 
     id: str
@@ -27,6 +28,7 @@ class Example:
     image: str | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
     slice: str | None = None
+    target: Any = None
 
 
 @dataclass(frozen=True, slots=True)
