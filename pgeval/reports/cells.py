@@ -1,0 +1,198 @@
+"""What goes in one cell of a model-card table: which metric values, which published numbers.
+
+A card prints several numbers in some cells (POPE's random/popular/adversarial accuracies, COCO-35L's
+en/avg-34/avg CIDEr, RSVQA-HR's test and test2 accuracies). A cell is a list of *items*, each a metric
+key and the data split it was measured on (None: the task's own split), taken from the published
+entries of the reference card in the order of the task's `keys`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from pgeval.runs import Run, TaskRecord
+from pgeval.tasks import FAMILIES, TaskSpec
+
+CARDS = ("paligemma", "paligemma2")
+REFERENCES = (*CARDS, "none")
+MISSING = "–"
+MINUS = "−"
+
+FAMILY_TITLES = {"captioning": "Captioning", "qa": "Question answering", "segmentation": "Segmentation",
+                 "video": "Video", "fairness": "Fairness"}
+
+# The benchmarks in the order the PaliGemma card lists them (CountBenchQA, on the PaliGemma 2 card
+# only, goes with the other counting benchmark). Tasks not named here follow, by title.
+CARD_ORDER = (
+    "coco_captions", "nocaps", "coco35l", "xm3600", "textcaps", "scicap", "screen2words", "widgetcap",
+    "vqav2", "mmvp", "pope", "okvqa", "aokvqa_mc", "aokvqa_da", "gqa", "xgqa", "nlvr2", "marvl", "ai2d",
+    "scienceqa", "rsvqa_lr", "rsvqa_hr", "chartqa", "vizwiz_vqa", "tallyqa", "countbenchqa", "ocrvqa",
+    "textvqa", "docvqa", "infovqa", "stvqa",
+    "refcoco",
+    "msrvtt_cap", "msrvtt_qa", "activitynet_cap", "activitynet_qa", "vatex", "msvd_qa",
+)
+
+Item = tuple[str, str | None]
+
+
+def family_title(family: str) -> str:
+    return FAMILY_TITLES.get(family, family.capitalize())
+
+
+def order_key(spec: TaskSpec) -> tuple:
+    """Sort key putting tasks in the card's order: family first, then the card's row order."""
+    fam = FAMILIES.index(spec.family) if spec.family in FAMILIES else len(FAMILIES)
+    row = CARD_ORDER.index(spec.name) if spec.name in CARD_ORDER else len(CARD_ORDER)
+    return fam, spec.family, row, spec.title, spec.name
+
+
+def check_reference(reference: str) -> None:
+    from pgeval.errors import InputError
+
+    if reference not in REFERENCES:
+        raise InputError(f"unknown reference {reference!r}", hint=f"one of {', '.join(REFERENCES)}")
+
+
+def _norm_split(spec: TaskSpec, data_split: str | None) -> str | None:
+    return None if data_split in (None, spec.split) else data_split
+
+
+def cell_items(spec: TaskSpec, reference: str) -> list[Item]:
+    """The (key, data_split) pairs the reference card prints for this task, in `spec.keys` order;
+    the primary key alone when the card has nothing for it (or the reference is "none")."""
+    entries = [p for p in spec.published if p.card == reference]
+    items: list[Item] = []
+    for p in entries:
+        item = (p.key, _norm_split(spec, p.data_split))
+        if item not in items:
+            items.append(item)
+    if not items:
+        return [(spec.keys[0], None)]
+    first = {item: i for i, item in enumerate(items)}
+    return sorted(items, key=lambda it: (spec.keys.index(it[0]), it[1] is not None, first[it]))
+
+
+def item_splits(spec: TaskSpec, items: Sequence[Item]) -> list[str]:
+    """The distinct data splits a cell's items are measured on, in order."""
+    out: list[str] = []
+    for _, split in items:
+        s = split or spec.split
+        if s not in out:
+            out.append(s)
+    return out
+
+
+def run_value(run: Run, spec: TaskSpec, item: Item, items: Sequence[Item]) -> float | None:
+    """The run's value of one item: its metric when the run's split is the item's split. An item
+    of the task's own split takes any split that no other item of the cell names explicitly."""
+    record = run.tasks.get(spec.name)
+    if record is None:
+        return None
+    key, split = item
+    if split is None:
+        if record.split in {s for _, s in items if s is not None}:
+            return None
+    elif record.split != split:
+        return None
+    value = record.metrics.get(key)
+    return None if value is None else float(value)
+
+
+def published_model(run: Run) -> tuple[str, int | None]:
+    """The card's name for the run's model, e.g. ("3b-pt", 224); size None counts as 3b."""
+    size = run.model.get("size") or "3b"
+    res = run.model.get("res")
+    try:
+        res = int(res) if res is not None else None
+    except (TypeError, ValueError):
+        res = None
+    return f"{size}-pt", res
+
+
+def published_value(spec: TaskSpec, reference: str, model: str, res: int | None,
+                    item: Item) -> float | None:
+    for p in spec.published:
+        if (p.card == reference and p.model == model and p.res == res and p.key == item[0]
+                and _norm_split(spec, p.data_split) == item[1]):
+            return float(p.value)
+    return None
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 2
+    return len(text.split(".")[1].rstrip("0") or "")
+
+
+def published_decimals(spec: TaskSpec, reference: str, key: str) -> int:
+    """How many decimals the card prints for a metric of a task: the most any of its published
+    values has (at least one), so 87.8 beside 88.23 prints as the card's 87.80."""
+    return max([1, *(_decimals(p.value) for p in spec.published if p.card == reference and p.key == key)])
+
+
+def fmt_ours(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.2f}"
+
+
+def fmt_published(value: float | None, decimals: int) -> str:
+    return MISSING if value is None else f"{value:.{decimals}f}"
+
+
+def fmt_delta(ours: float | None, published: float | None) -> str:
+    if ours is None or published is None:
+        return MISSING
+    delta = round(ours - published, 2) + 0.0  # no "-0.00"
+    return f"{delta:+.2f}".replace("-", MINUS)
+
+
+def join_cell(parts: Iterable[str]) -> str:
+    """Values of a multi-value cell joined with "/" as the cards do; all missing is one dash."""
+    parts = list(parts)
+    return MISSING if all(p == MISSING for p in parts) else "/".join(parts)
+
+
+def run_labels(runs: Sequence[Run]) -> list[str]:
+    """Column labels: model name and resolution, "demo " in front of demo runs, and a counter
+    after a label that an earlier run already has."""
+    labels: list[str] = []
+    for run in runs:
+        label = ("demo " if run.model.get("demo") else "") + run.label
+        base, n = label, 1
+        while label in labels:
+            n += 1
+            label = f"{base} ({n})"
+        labels.append(label)
+    return labels
+
+
+def model_group(run: Run) -> str:
+    """Runs of one model at several resolutions share this: the name less its resolution suffix,
+    with family and size."""
+    name = re.sub(r"[-_]?\d{3,4}$", "", str(run.model.get("name", run.directory.name))) or "model"
+    family = run.model.get("family") or "?"
+    size = run.model.get("size") or "3b"
+    return f"{'demo ' if run.model.get('demo') else ''}{name} ({family} {size})"
+
+
+def spec_from_record(record: TaskRecord) -> TaskSpec:
+    """A stand-in spec for a task the run has but no task folder defines: what results.json says."""
+    keys = [record.primary, *(k for k in record.metrics if k != record.primary)]
+    return TaskSpec(name=record.name, title=record.title or record.name, family=record.family,
+                    metric=record.metric or record.primary, prompt="", max_decode_len=0, source="",
+                    data_dir="", split=record.split, adapter="", keys=tuple(keys))
+
+
+def specs_for_runs(runs: Sequence[Run], tasks: Mapping[str, TaskSpec] | None) -> list[TaskSpec]:
+    """The specs of every task some run has, in the card's order."""
+    if tasks is None:
+        from pgeval.tasks import load_tasks
+
+        tasks = load_tasks()
+    specs: dict[str, TaskSpec] = {}
+    for run in runs:
+        for name, record in run.tasks.items():
+            if name not in specs:
+                specs[name] = tasks[name] if name in tasks else spec_from_record(record)
+    return sorted(specs.values(), key=order_key)

@@ -1,0 +1,99 @@
+"""The report commands, `pgeval table`, `pgeval leaderboard` and `pgeval plot`: thin shells over
+`model_card_table`, `leaderboard` and `plot_runs`. Register them with `register(cli)`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from pgeval.errors import InputError
+from pgeval.reports.cells import REFERENCES
+from pgeval.runs import Run, atomic_write_text, load_run
+from pgeval.tasks import load_tasks
+
+run_dirs_argument = click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+reference_option = click.option(
+    "--reference", type=click.Choice(REFERENCES), default="paligemma", show_default=True,
+    help="Model card whose layout and published numbers to compare with (none: ours only).")
+tasks_dir_option = click.option(
+    "--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(file_okay=False),
+    help="Extra folder of task spec files (repeatable), for tasks the runs have beyond the built-ins.")
+
+
+def load_runs(paths: Sequence[str | Path]) -> list[Run]:
+    """Every run named, in order: run directories or results.json files."""
+    if not paths:
+        raise InputError("no run directory given")
+    return [load_run(p) for p in paths]
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise InputError("--out must name a file, this is a folder", path=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text)
+    click.echo(f"wrote {path}", err=True)
+
+
+@click.command("table")
+@run_dirs_argument
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "latex"]), default="md",
+              show_default=True)
+@reference_option
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the table here instead of printing it.")
+@tasks_dir_option
+def table_command(run_dirs: Sequence[str], fmt: str, reference: str, out: str | None,
+                  tasks_dirs: Sequence[str]) -> None:
+    """Tabulate runs like the PaliGemma model cards, beside the card's published numbers."""
+    from pgeval.reports.table import model_card_table, render
+
+    runs = load_runs(run_dirs)
+    _emit(render(model_card_table(runs, reference, load_tasks(tasks_dirs)), fmt), out)
+
+
+@click.command("leaderboard")
+@run_dirs_argument
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the leaderboard here instead of printing it.")
+@tasks_dir_option
+def leaderboard_command(run_dirs: Sequence[str], fmt: str, out: str | None,
+                        tasks_dirs: Sequence[str]) -> None:
+    """Rank runs per task by its primary metric, and overall on the tasks they all have."""
+    from pgeval.reports.leaderboard import leaderboard, render_leaderboard
+
+    runs = load_runs(run_dirs)
+    _emit(render_leaderboard(leaderboard(runs, load_tasks(tasks_dirs)), fmt), out)
+
+
+@click.command("plot")
+@run_dirs_argument
+@click.option("--out", required=True, type=click.Path(), help="Folder to write the PNG files into.")
+@reference_option
+@tasks_dir_option
+def plot_command(run_dirs: Sequence[str], out: str, reference: str, tasks_dirs: Sequence[str]) -> None:
+    """Plot score against resolution per task, and each run against the card's numbers."""
+    from pgeval.reports.plots import plot_runs
+
+    runs = load_runs(run_dirs)
+    paths = plot_runs(runs, out, reference, load_tasks(tasks_dirs))
+    for path in paths:
+        click.echo(str(path))
+    if not paths:
+        click.echo("nothing to plot: no run has a task with a primary metric value", err=True)
+
+
+COMMANDS = (table_command, leaderboard_command, plot_command)
+
+
+def register(group: click.Group) -> None:
+    """Add the report commands to a click group (the `pgeval` CLI)."""
+    for command in COMMANDS:
+        group.add_command(command)

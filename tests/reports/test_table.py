@@ -1,0 +1,203 @@
+"""Model-card tables: the cards' layout, our numbers, the card's numbers, the differences."""
+
+import io
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pgeval.errors import InputError
+from pgeval.reports.commands import table_command
+from pgeval.reports.table import model_card_table, render
+from tests.reports.runs_fixture import PT224, TASKS, make_run, three_runs
+
+
+def md_rows(text: str) -> dict[str, list[str]]:
+    """Markdown table rows by their first cell (header row under "header")."""
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    rows = {}
+    for i, line in enumerate(lines):
+        if i == 1:
+            continue  # the |:---| rule
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        rows["header" if i == 0 else cells[0]] = cells
+    return rows
+
+
+def cell(rows: dict[str, list[str]], benchmark: str, column: str) -> str:
+    return rows[benchmark][rows["header"].index(column)]
+
+
+@pytest.fixture
+def runs(tmp_path):
+    return three_runs(tmp_path)
+
+
+def test_exact_markdown_of_a_small_table(tmp_path):
+    run = make_run(tmp_path / "r", "pt_224", 224, {k: PT224[k] for k in ("pope", "vqav2", "coco_captions")})
+    text = render(model_card_table([run], "paligemma", TASKS), "md")
+    assert text == (
+        "| Benchmark              | Metric (split)                                   | pt_224 224        "
+        "| pt_224 224: published   | pt_224 224: Δ     |\n"
+        "|:-----------------------|:-------------------------------------------------|:------------------"
+        "|:------------------------|:------------------|\n"
+        "| **Captioning**         |                                                  |                   "
+        "|                         |                   |\n"
+        "| COCO captions          | CIDEr (val)                                      | 140.00            "
+        "| 141.92                  | −1.92             |\n"
+        "| **Question answering** |                                                  |                   "
+        "|                         |                   |\n"
+        "| VQAv2                  | Accuracy (val)                                   | 80.00             "
+        "| 83.19                   | −3.19             |\n"
+        "| POPE                   | Accuracy (random / popular / adversarial) (test) | 88.00/86.50/85.00 "
+        "| 87.80/85.87/84.27       | +0.20/+0.63/+0.73 |\n")
+
+
+def test_families_in_card_order_and_rows_in_card_order(runs):
+    text = render(model_card_table(runs, "paligemma", TASKS), "md")
+    firsts = [line.split("|")[1].strip() for line in text.splitlines()[2:]]
+    assert firsts == ["**Captioning**", "COCO captions", "**Question answering**", "VQAv2", "POPE",
+                      "ChartQA", "TallyQA"]
+
+
+def test_paligemma_reference_cells_published_and_deltas(runs):
+    rows = md_rows(render(model_card_table(runs, "paligemma", TASKS), "md"))
+    assert rows["header"][:3] == ["Benchmark", "Metric (split)", "pt_224 224"]
+    assert cell(rows, "POPE", "pt_224 224") == "88.00/86.50/85.00"
+    assert cell(rows, "POPE", "pt_224 224: published") == "87.80/85.87/84.27"
+    assert cell(rows, "POPE", "pt_224 224: Δ") == "+0.20/+0.63/+0.73"
+    assert cell(rows, "POPE", "pt_448 448") == "88.00/87.00/86.00"
+    assert cell(rows, "POPE", "pt_448 448: published") == "88.23/86.77/85.90"
+    assert cell(rows, "POPE", "pt_448 448: Δ") == "−0.23/+0.23/+0.10"
+    assert cell(rows, "TallyQA", "Metric (split)") == "Accuracy (test_simple / test_complex) (test)"
+    assert cell(rows, "TallyQA", "pt_224 224") == "80.00/70.00"
+    assert cell(rows, "TallyQA", "pt_224 224: Δ") == "−1.72/+0.44"
+    # pt_448 has no TallyQA: ours and Δ are missing, the card's number is still shown.
+    assert cell(rows, "TallyQA", "pt_448 448") == "–"
+    assert cell(rows, "TallyQA", "pt_448 448: published") == "84.86/72.27"
+    assert cell(rows, "TallyQA", "pt_448 448: Δ") == "–"
+    # The PaliGemma card prints ChartQA's mean of human and augmented only.
+    assert cell(rows, "ChartQA", "pt_448 448") == "70.00"
+    assert cell(rows, "ChartQA", "pt_448 448: published") == "71.36"
+    assert cell(rows, "COCO captions", "pt_448 448: Δ") == "+0.40"
+
+
+def test_demo_runs_are_labelled_and_partial_cells_keep_their_slots(runs):
+    rows = md_rows(render(model_card_table(runs, "paligemma", TASKS), "md"))
+    assert "demo tiny_56 224" in rows["header"]
+    assert cell(rows, "POPE", "demo tiny_56 224") == "50.00/–/–"
+    assert cell(rows, "POPE", "demo tiny_56 224: Δ") == "−37.80/–/–"
+    assert cell(rows, "COCO captions", "demo tiny_56 224") == "–"
+
+
+def test_paligemma2_reference_uses_its_card_layout(runs):
+    rows = md_rows(render(model_card_table(runs, "paligemma2", TASKS), "md"))
+    # ChartQA on the PaliGemma 2 card: human then augmented (the spec's key order).
+    assert cell(rows, "ChartQA", "pt_224 224") == "40.00/70.00"
+    assert cell(rows, "ChartQA", "pt_224 224: published") == "42.0/74.4"
+    assert cell(rows, "ChartQA", "pt_224 224: Δ") == "−2.00/−4.40"
+    assert cell(rows, "ChartQA", "pt_448 448: published") == "54.0/89.2"
+    assert cell(rows, "ChartQA", "Metric (split)") == "Mean relaxed accuracy (test_human, test_aug) (test)"
+    # POPE is not on the PaliGemma 2 card: the primary metric alone, nothing published.
+    assert cell(rows, "POPE", "pt_224 224") == "88.00"
+    assert cell(rows, "POPE", "pt_224 224: published") == "–"
+    assert cell(rows, "VQAv2", "pt_224 224: published") == "83.0"
+    assert cell(rows, "VQAv2", "pt_224 224: Δ") == "−3.00"
+
+
+def test_no_reference_shows_only_our_primary_values(runs):
+    df = model_card_table(runs, "none", TASKS)
+    assert list(df.columns) == ["Family", "Benchmark", "Metric (split)", "pt_224 224", "pt_448 448",
+                                "demo tiny_56 224"]
+    pope = df[df["Benchmark"] == "POPE"].iloc[0]
+    assert pope["pt_224 224"] == "88.00"
+    assert pope["Metric (split)"] == "Accuracy (random / popular / adversarial) (test)"
+    tally = df[df["Benchmark"] == "TallyQA"].iloc[0]
+    assert tally["pt_224 224"] == "80.00"
+
+
+def test_card_precision_split_items_model_size_and_resolution(tmp_path):
+    a = make_run(tmp_path / "a", "pt_224", 224, {
+        "coco35l": {"cider:en": 140.0, "cider:mean_excluding_en": 116.0, "cider": 117.0},
+        "scicap": {"cider": 160.0, "bleu4": 0.2},
+        "rsvqa_hr": {"accuracy": 92.0}})
+    b = make_run(tmp_path / "b", "pt_224", 224, {"rsvqa_hr": {"accuracy": 90.0}},
+                 splits={"rsvqa_hr": "test2"})
+    c = make_run(tmp_path / "c", "pg2_10b_224", 224, {"vqav2": {"accuracy": 85.0}},
+                 family="paligemma2", size="10b")
+    d = make_run(tmp_path / "d", "pt_896", 896, {"vqav2": {"accuracy": 80.0}, "docvqa": {"anls": 85.0},
+                                                 "countbenchqa": {"accuracy": 80.0}})
+    rows = md_rows(render(model_card_table([a, b, c, d], "paligemma", TASKS), "md"))
+    assert cell(rows, "COCO-35L", "pt_224 224: published") == "139.2/115.8/116.4"
+    assert cell(rows, "COCO-35L", "pt_224 224: Δ") == "+0.80/+0.20/+0.60"
+    assert cell(rows, "SciCap", "pt_224 224") == "160.00/0.20"
+    assert cell(rows, "SciCap", "pt_224 224: published") == "162.25/0.192"
+    assert cell(rows, "RSVQA-HR", "Metric (split)") == "Mean accuracy (test / test2) (test/test2)"
+    assert cell(rows, "RSVQA-HR", "pt_224 224") == "92.00/–"
+    assert cell(rows, "RSVQA-HR", "pt_224 224 (2)") == "–/90.00"
+    assert cell(rows, "RSVQA-HR", "pt_224 224 (2): published") == "92.61/90.58"
+    assert cell(rows, "RSVQA-HR", "pt_224 224 (2): Δ") == "–/−0.58"
+    # A PaliGemma 2 10B run against the PaliGemma card: no such model there.
+    assert cell(rows, "VQAv2", "pg2_10b_224 224: published") == "–"
+    # 896 px: the card has DocVQA there but not VQAv2; CountBenchQA is not on this card at all.
+    assert cell(rows, "VQAv2", "pt_896 896: published") == "–"
+    assert cell(rows, "DocVQA", "pt_896 896: published") == "84.77"
+    assert cell(rows, "DocVQA", "pt_896 896: Δ") == "+0.23"
+    assert cell(rows, "CountBenchQA", "pt_896 896") == "80.00"
+    assert cell(rows, "CountBenchQA", "pt_896 896: published") == "–"
+    rows2 = md_rows(render(model_card_table([c], "paligemma2", TASKS), "md"))
+    assert cell(rows2, "VQAv2", "pg2_10b_224 224: published") == "84.3"
+    assert cell(rows2, "VQAv2", "pg2_10b_224 224: Δ") == "+0.70"
+
+
+def test_a_task_no_spec_defines_is_listed_from_the_run(tmp_path):
+    run = make_run(tmp_path / "r", "pt_224", 224,
+                   {"vqav2": {"accuracy": 80.0}, "textvqa": {"accuracy": 50.0}})
+    known = {k: v for k, v in TASKS.items() if k != "textvqa"}
+    rows = md_rows(render(model_card_table([run], "paligemma", known), "md"))
+    assert cell(rows, "TextVQA", "pt_224 224") == "50.00"
+    assert cell(rows, "TextVQA", "pt_224 224: published") == "–"
+
+
+def test_csv_html_latex(runs):
+    df = model_card_table(runs[:2], "paligemma", TASKS)
+    back = pd.read_csv(io.StringIO(render(df, "csv")), dtype=str, keep_default_na=False)
+    assert list(back["Family"]) == ["Captioning"] + ["Question answering"] * 4
+    assert back.set_index("Benchmark").loc["POPE", "pt_224 224: published"] == "87.80/85.87/84.27"
+    html = render(df, "html")
+    assert html.index("<strong>Captioning</strong>") < html.index("<strong>Question answering</strong>")
+    assert "<td>88.00/86.50/85.00</td>" in html and "<td>−0.23/+0.23/+0.10</td>" in html
+    latex = render(df, "latex")
+    assert latex.startswith("\\begin{tabular}")
+    assert "pt\\_224 224: $\\Delta$" in latex
+    assert "POPE & Accuracy (random / popular / adversarial) (test) & 88.00/86.50/85.00 & " \
+           "87.80/85.87/84.27 & +0.20/+0.63/+0.73 & 88.00/87.00/86.00" in latex
+    assert "& -- & 84.86/72.27 & -- \\\\" in latex  # pt_448's missing TallyQA
+
+
+def test_bad_input(runs):
+    with pytest.raises(InputError, match="reference"):
+        model_card_table(runs, "paligemma3", TASKS)
+    with pytest.raises(InputError, match="no runs"):
+        model_card_table([], "paligemma", TASKS)
+    with pytest.raises(InputError, match="format"):
+        render(model_card_table(runs, "none", TASKS), "xlsx")
+
+
+def test_table_command(runs, tmp_path):
+    dirs = [str(r.path) for r in runs]
+    result = CliRunner().invoke(table_command, dirs)
+    assert result.exit_code == 0, result.output
+    assert result.output == render(model_card_table(runs, "paligemma", TASKS), "md")
+    out = tmp_path / "out" / "table.csv"
+    results_json = str(runs[0].path / "results.json")
+    result = CliRunner().invoke(table_command, [results_json, "--format", "csv", "--reference", "paligemma2",
+                                                "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == render(model_card_table(runs[:1], "paligemma2", TASKS), "csv")
+    assert "42.0/74.4" in out.read_text()
+    result = CliRunner().invoke(table_command, [str(tmp_path / "nowhere")])
+    assert isinstance(result.exception, InputError)
+    assert result.exception.exit_code == 2
+    result = CliRunner().invoke(table_command, [dirs[0], "--reference", "paligemma3"])
+    assert result.exit_code == 2 and "paligemma3" in result.output
