@@ -1,0 +1,293 @@
+"""`pgeval gate`: does a run regress against a baseline? Deltas per task and metric, paired bootstrap
+intervals where per-example scores allow, and a pass/fail decision for CI pipelines.
+
+A metric fails when its delta (current − baseline, in the card's points) is below −max_drop or,
+without a max_drop, when the upper bound of its interval at level 1 − alpha is below 0. Keys
+without an interval (no per-example scores, or a metric that is not a mean of them, e.g. POPE F1)
+can only fail by max_drop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+import numpy as np
+
+from pgeval.errors import InputError
+from pgeval.gate_stats import (
+    Paired,
+    detect_aggregate,
+    pair_examples,
+    paired_interval,
+    reported_matches,
+    weights_for_key,
+)
+from pgeval.runs import RESULTS, Run, TaskRecord, load_run
+
+Verdict = Literal["ok", "drop", "significant drop", "not compared"]
+
+
+@dataclass(frozen=True)
+class GateRow:
+    """One task and metric key. delta = current − baseline; the interval and n_paired are those of
+    the paired per-example differences (None when the key has no interval)."""
+
+    task: str
+    metric: str
+    baseline: float | None
+    current: float | None
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n_paired: int | None
+    verdict: Verdict
+    paired_delta: float | None = None
+    statistic: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict in ("drop", "significant drop")
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """Rows of a comparison, the decision rule it used, and notes on what could not be paired."""
+
+    baseline: str
+    current: str
+    alpha: float
+    max_drop: float | None
+    rows: list[GateRow]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[GateRow]:
+        return [r for r in self.rows if r.failed]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failures)
+
+    @property
+    def rule(self) -> str:
+        if self.max_drop is not None:
+            return f"a metric fails when it drops by more than {self.max_drop:g} points"
+        return (f"a metric fails when its whole {level(self.alpha)} paired bootstrap interval "
+                f"is below 0 (significant drop at alpha={self.alpha:g})")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "baseline": self.baseline, "current": self.current, "alpha": self.alpha,
+            "max_drop": self.max_drop, "rule": self.rule, "failed": self.failed,
+            "n_failed": len(self.failures),
+            "rows": [{k: _finite_or_none(v) for k, v in dataclasses.asdict(r).items()} | {"failed": r.failed}
+                     for r in self.rows],
+            "notes": self.notes,
+        }
+
+
+def _finite_or_none(value: object) -> object:
+    """NaN and infinities are not JSON: they print as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def level(alpha: float) -> str:
+    return f"{100 * (1 - alpha):g}%"
+
+
+def open_run(path: str | Path) -> Run:
+    """load_run, with any structural surprise in results.json reported as an InputError."""
+    try:
+        return load_run(path)
+    except (AttributeError, TypeError, ValueError) as e:
+        raise InputError(f"malformed results.json ({e})", path=str(path)) from None
+
+
+def _metrics(record: TaskRecord, run: Run) -> dict[str, float]:
+    where = str(run.directory / RESULTS)
+    if not isinstance(record.metrics, dict):
+        raise InputError(f"task {record.name!r}: metrics is not an object", path=where)
+    for key, value in record.metrics.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"task {record.name!r}: metric {key!r} is {value!r}, not a number",
+                             path=where)
+    return {k: float(v) for k, v in record.metrics.items()}
+
+
+def _not_compared(task: str, keys: Sequence[str], b: dict[str, float], c: dict[str, float]) -> list[GateRow]:
+    return [GateRow(task, k, b.get(k), c.get(k), None, None, None, None, "not compared") for k in keys]
+
+
+def _verdict(delta: float, ci_high: float | None, max_drop: float | None) -> Verdict:
+    if max_drop is not None:
+        return "drop" if delta < -max_drop else "ok"
+    return "significant drop" if ci_high is not None and ci_high < 0 else "ok"
+
+
+def _pair(task: str, baseline: Run, current: Run, notes: list[str]) -> tuple[Paired, str] | None:
+    """Paired per-example scores of a task and its aggregate ("pooled" | "slice_mean"), or None."""
+    b_rec, c_rec = baseline.tasks[task], current.tasks[task]
+    if b_rec.primary != c_rec.primary:
+        notes.append(f"{task}: the primary metric differs ({b_rec.primary!r} vs {c_rec.primary!r}); "
+                     f"no intervals")
+        return None
+    b_scores, c_scores = baseline.example_scores(task), current.example_scores(task)
+    if not b_scores or not c_scores:
+        missing = " and ".join(name for name, s in (("baseline", b_scores), ("current", c_scores))
+                               if not s)
+        notes.append(f"{task}: no per-example scores in the {missing} run; deltas without intervals")
+        return None
+    where = (str(baseline.directory / (b_rec.predictions or "")),
+             str(current.directory / (c_rec.predictions or "")))
+    paired = pair_examples(b_scores, c_scores, where=where)
+    if not paired.ids:
+        raise InputError(f"task {task!r}: no example id is scored in both runs",
+                         path=where[1], hint="were both runs made on the same split and data?")
+    if paired.only_baseline or paired.only_current or paired.not_finite:
+        parts = [f"{paired.only_baseline} baseline and {paired.only_current} current examples "
+                 f"have no partner"]
+        if paired.not_finite:
+            parts.append(f"{paired.not_finite} common examples have no finite score")
+        notes.append(f"{task}: {'; '.join(parts)}; intervals use the {len(paired.ids)} paired examples")
+    reported = b_rec.metrics.get(b_rec.primary)
+    if reported is None:
+        return paired, "pooled"
+    aggregate = detect_aggregate(b_scores, reported)
+    for name, run_scores, record in (("baseline", b_scores, b_rec), ("current", c_scores, c_rec)):
+        value = record.metrics.get(record.primary)
+        if value is None:
+            continue
+        ok, mean = reported_matches(run_scores, value, aggregate)
+        if not ok:
+            notes.append(f"{task}: the {name} per-example scores average {mean:.2f}, not the reported "
+                         f"{record.primary} {value:.2f}; intervals are of the per-example mean")
+    return paired, aggregate
+
+
+def _compare_task(task: str, baseline: Run, current: Run, *, max_drop: float | None, alpha: float,
+                  n_resamples: int, seed: int, notes: list[str]) -> list[GateRow]:
+    b_rec, c_rec = baseline.tasks[task], current.tasks[task]
+    b, c = _metrics(b_rec, baseline), _metrics(c_rec, current)
+    keys = [*b, *(k for k in c if k not in b)]
+    if b_rec.split != c_rec.split:
+        notes.append(f"{task}: split {b_rec.split!r} in the baseline but {c_rec.split!r} in the "
+                     f"current run; not compared")
+        return _not_compared(task, keys, b, c)
+    pairing = _pair(task, baseline, current, notes)
+    known = {s for s in pairing[0].slices if s is not None} if pairing else set()
+    rows = []
+    for key in keys:
+        if key not in b or key not in c or not math.isfinite(b[key] + c[key]):
+            rows += _not_compared(task, [key], b, c)
+            continue
+        delta = c[key] - b[key]
+        point = low = high = n = statistic = None
+        if pairing:
+            paired, aggregate = pairing
+            weighting = weights_for_key(key, b_rec.primary, paired, aggregate, known)
+            if weighting is not None and np.any(weighting[0] > 0):
+                weights, statistic = weighting
+                n = int(np.count_nonzero(weights))
+                point, low, high = paired_interval(paired.baseline, paired.current, weights,
+                                                   alpha=alpha, n_resamples=n_resamples, seed=seed)
+        rows.append(GateRow(task, key, b[key], c[key], delta, low, high, n,
+                            _verdict(delta, high, max_drop), point, statistic))
+    return rows
+
+
+def compare(baseline: Run, current: Run, *, max_drop: float | None, alpha: float,
+            n_resamples: int = 10_000, seed: int = 0) -> GateReport:
+    """Compare every task and metric key two runs share; raise InputError when nothing is
+    comparable (no task or metric in common, ids that never overlap, or, without max_drop, no
+    interval at all, since then the gate could not fail)."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    if max_drop is not None and (max_drop < 0 or not math.isfinite(max_drop)):
+        raise ValueError(f"max_drop must be a finite number >= 0, got {max_drop}")
+    common = [t for t in baseline.tasks if t in current.tasks]
+    if not common:
+        raise InputError("no task in common with the baseline", path=str(current.path),
+                         hint=f"baseline tasks: {', '.join(baseline.tasks) or 'none'}; "
+                              f"current tasks: {', '.join(current.tasks) or 'none'}")
+    rows: list[GateRow] = []
+    notes: list[str] = []
+    for task in [*baseline.tasks, *(t for t in current.tasks if t not in baseline.tasks)]:
+        if task in common:
+            rows += _compare_task(task, baseline, current, max_drop=max_drop, alpha=alpha,
+                                  n_resamples=n_resamples, seed=seed, notes=notes)
+            continue
+        side, run = ("baseline", baseline) if task in baseline.tasks else ("current", current)
+        notes.append(f"{task}: only in the {side} run; not compared")
+        metrics = _metrics(run.tasks[task], run)
+        b, c = (metrics, {}) if side == "baseline" else ({}, metrics)
+        rows += _not_compared(task, list(metrics), b, c)
+    if not any(r.delta is not None for r in rows):
+        raise InputError("no metric in common with the baseline (same tasks, no shared metric "
+                         "key or split)", path=str(current.path))
+    if max_drop is None and not any(r.ci_high is not None for r in rows):
+        raise InputError("no per-example scores to test a drop for significance",
+                         path=str(current.path),
+                         hint="keep predictions/ beside both results.json files, or pass --max-drop")
+    return GateReport(str(baseline.path), str(current.path), alpha, max_drop, rows, notes)
+
+
+def _num(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{x:+.2f}" if signed else f"{x:.2f}"
+
+
+def render_gate(report: GateReport) -> str:
+    """A markdown table (task, metric, baseline, current, delta, CI, n, verdict), notes, and a final
+    line "gate: PASS" or "gate: FAIL (k metrics dropped)"."""
+    header = ["task", "metric", "baseline", "current", "delta", f"{level(report.alpha)} CI", "n",
+              "verdict"]
+    table = [header] + [
+        [r.task, r.metric, _num(r.baseline), _num(r.current), _num(r.delta, signed=True),
+         "-" if r.ci_low is None else f"[{_num(r.ci_low, True)}, {_num(r.ci_high, True)}]",
+         "-" if r.n_paired is None else str(r.n_paired), r.verdict]
+        for r in report.rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    right = {2, 3, 4, 5, 6}
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)
+                                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else "-" * (w + 2)
+                          for i, w in enumerate(widths)) + "|"
+    out = [f"baseline: {report.baseline}", f"current:  {report.current}", f"rule: {report.rule}", "",
+           line(table[0]), rule, *(line(row) for row in table[1:])]
+    if report.notes:
+        out += ["", *(f"note: {n}" for n in report.notes)]
+    k = len(report.failures)
+    out += ["", f"gate: FAIL ({k} metric{'s' if k != 1 else ''} dropped)" if k else "gate: PASS"]
+    return "\n".join(out)
+
+
+@click.command("gate")
+@click.option("--baseline", required=True, type=click.Path(),
+              help="Baseline run directory, or its results.json.")
+@click.option("--current", required=True, type=click.Path(), help="Run directory to check.")
+@click.option("--max-drop", type=click.FloatRange(min=0), default=None,
+              help="Fail when a metric drops by more than this many points (default: fail on a "
+                   "statistically significant drop).")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+              show_default=True, help="Significance level; intervals are at 1 - alpha.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.pass_context
+def gate(ctx: click.Context, baseline: str, current: str, max_drop: float | None, alpha: float,
+         as_json: bool) -> None:
+    """Compare a run against a baseline; exit 1 when a metric dropped, 0 otherwise."""
+    report = compare(open_run(baseline), open_run(current), max_drop=max_drop, alpha=alpha)
+    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_gate(report))
+    if report.failed:
+        ctx.exit(1)

@@ -1,0 +1,293 @@
+"""`pgeval gate` on synthetic run directories: deltas, paired bootstrap intervals, exit codes."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from pgeval.cli import cli, main
+from pgeval.errors import InputError
+from pgeval.gate import compare, gate, render_gate
+from pgeval.gate_stats import paired_interval
+from pgeval.runs import TaskRecord, load_run, write_results
+
+Example = tuple[str, float, str | None]  # id, score (0..100), slice
+
+
+def mean(values) -> float:
+    values = list(values)
+    return math.fsum(values) / len(values)
+
+
+def write_run(root: Path, name: str, tasks: dict[str, list[Example]], *, extra: dict | None = None,
+              aggregate: str = "pooled", predictions: bool = True, split: str = "val") -> Path:
+    """A run directory with results.json (metrics computed from the scores) and predictions/."""
+    folder = root / name
+    (folder / "predictions").mkdir(parents=True)
+    records = {}
+    for task, examples in tasks.items():
+        slices = sorted({s for _, _, s in examples if s is not None})
+        by_slice = {s: mean(v for _, v, t in examples if t == s) for s in slices}
+        overall = mean(by_slice.values()) if aggregate == "slice_mean" else mean(v for _, v, _ in examples)
+        metrics = {"accuracy": overall, **{f"accuracy:{s}": v for s, v in by_slice.items()},
+                   **(extra or {}).get(task, {})}
+        rel = f"predictions/{task}.jsonl"
+        if predictions:
+            lines = [json.dumps({"id": i, "prediction": "x", "score": v, "slice": s}) for i, v, s in examples]
+            (folder / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        records[task] = TaskRecord(name=task, split=split, title=task.upper(), family="vqa",
+                                   metric="Accuracy", primary="accuracy", n=len(examples),
+                                   metrics=metrics, predictions=rel)
+    header = {"pgeval_version": "0.1.0", "created": "2025-01-01T00:00:00Z",
+              "model": {"name": name, "res": 224}, "runtime": {}}
+    write_results(folder, header, records)
+    return folder
+
+
+def flip(examples: list[Example], down: int, up: int) -> list[Example]:
+    """The first `down` correct examples become wrong, the first `up` wrong ones correct."""
+    out, d, u = [], 0, 0
+    for i, v, s in examples:
+        if v == 100 and d < down:
+            v, d = 0.0, d + 1
+        elif v == 0 and u < up:
+            v, u = 100.0, u + 1
+        out.append((i, v, s))
+    assert (d, u) == (down, up)
+    return out
+
+
+def base_examples(n: int = 400) -> list[Example]:
+    """80% correct: every fifth example is wrong."""
+    return [(f"q{i:03d}", 0.0 if i % 5 == 0 else 100.0, None) for i in range(n)]
+
+
+@pytest.fixture
+def regression(tmp_path) -> tuple[Path, Path]:
+    """Baseline 80% on q000..q399; current 70% on q000..q391 plus 8 new ids (392 paired):
+    50 paired examples got worse and 10 better, 7 of the 8 new ids are right."""
+    base = base_examples()
+    cur = flip(base[:392], down=50, up=10) + [(f"n{i}", 100.0 if i < 7 else 0.0, None) for i in range(8)]
+    assert mean(v for _, v, _ in cur) == 70.0
+    return write_run(tmp_path, "base", {"vqa": base}), write_run(tmp_path, "cur", {"vqa": cur})
+
+
+def invoke(*args: object):
+    return CliRunner().invoke(gate, [str(a) for a in args])
+
+
+def row(report, metric: str, task: str = "vqa"):
+    (r,) = [r for r in report.rows if r.task == task and r.metric == metric]
+    return r
+
+
+def test_real_regression_is_a_significant_drop(regression):
+    base, cur = regression
+    result = invoke("--baseline", base, "--current", cur)
+    assert result.exit_code == 1, result.output
+    assert "significant drop" in result.output
+    assert result.output.rstrip().endswith("gate: FAIL (1 metric dropped)")
+    assert "8 baseline and 8 current examples have no partner" in result.output
+
+    r = row(compare(load_run(base), load_run(cur), max_drop=None, alpha=0.05), "accuracy")
+    assert (r.baseline, r.current, r.delta) == (80.0, 70.0, -10.0)
+    assert r.n_paired == 392
+    assert r.paired_delta == pytest.approx(100 * (273 - 313) / 392)  # -10.20
+    assert r.ci_low < -10 < r.ci_high < 0
+    assert r.ci_low > -15 and r.ci_high < -5
+    assert r.verdict == "significant drop" and r.failed
+
+
+def test_noise_passes(tmp_path):
+    base = base_examples()
+    cur = flip(base, down=3, up=3)
+    b, c = write_run(tmp_path, "base", {"vqa": base}), write_run(tmp_path, "cur", {"vqa": cur})
+    result = invoke("--baseline", b, "--current", c)
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("gate: PASS")
+    r = row(compare(load_run(b), load_run(c), max_drop=None, alpha=0.05), "accuracy")
+    assert r.delta == 0.0 and r.n_paired == 400 and r.verdict == "ok"
+    assert r.ci_low < 0 < r.ci_high
+
+
+def test_max_drop_threshold(tmp_path):
+    base = base_examples()
+    b = write_run(tmp_path, "base", {"vqa": base})
+    c = write_run(tmp_path, "cur", {"vqa": flip(base, down=6, up=0)})  # 78.5%
+    ok = invoke("--baseline", b, "--current", c, "--max-drop", 2)
+    assert ok.exit_code == 0, ok.output
+    assert "-1.50" in ok.output and ok.output.rstrip().endswith("gate: PASS")
+    bad = invoke("--baseline", b, "--current", c, "--max-drop", 1)
+    assert bad.exit_code == 1, bad.output
+    assert bad.output.rstrip().endswith("gate: FAIL (1 metric dropped)")
+    r = row(compare(load_run(b), load_run(c), max_drop=1, alpha=0.05), "accuracy")
+    assert r.delta == -1.5 and r.verdict == "drop" and r.n_paired == 400
+
+
+def test_drop_in_one_slice_is_reported_on_that_slice(tmp_path):
+    yes_no = [(f"y{i:03d}", 0.0 if i % 10 == 0 else 100.0, "yes/no") for i in range(200)]  # 90%
+    other = [(f"o{i:03d}", 100.0 if i % 5 < 3 else 0.0, "other") for i in range(200)]  # 60%
+    b = write_run(tmp_path, "base", {"vqa": yes_no + other})
+    c = write_run(tmp_path, "cur", {"vqa": flip(yes_no, down=40, up=0) + other})
+    result = invoke("--baseline", b, "--current", c)
+    assert result.exit_code == 1, result.output
+    report = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
+    dropped = row(report, "accuracy:yes/no")
+    assert (dropped.baseline, dropped.current, dropped.delta) == (90.0, 70.0, -20.0)
+    assert dropped.n_paired == 200 and dropped.verdict == "significant drop"
+    assert dropped.ci_low < -20 < dropped.ci_high < 0
+    same = row(report, "accuracy:other")
+    assert (same.delta, same.ci_low, same.ci_high, same.n_paired) == (0.0, 0.0, 0.0, 200)
+    assert same.verdict == "ok"
+    overall = row(report, "accuracy")
+    assert overall.delta == -10.0 and overall.n_paired == 400
+
+
+def test_slice_mean_aggregate_uses_the_mean_of_slice_means(tmp_path):
+    """Unequal slices with a slice_mean primary: the interval is centred on the reported delta."""
+    en = [(f"e{i:03d}", 100.0 if i % 4 else 0.0, "en") for i in range(300)]  # 75%
+    de = [(f"d{i:03d}", 100.0 if i % 2 else 0.0, "de") for i in range(100)]  # 50%
+    fr = [(f"f{i:03d}", 100.0 if i % 5 else 0.0, "fr") for i in range(100)]  # 80%
+    cur_de = flip(de, down=20, up=0)  # 30%
+    b = write_run(tmp_path, "base", {"xm": en + de + fr}, aggregate="slice_mean",
+                  extra={"xm": {"accuracy:mean_excluding_en": 65.0}})
+    c = write_run(tmp_path, "cur", {"xm": en + cur_de + fr}, aggregate="slice_mean",
+                  extra={"xm": {"accuracy:mean_excluding_en": 55.0}})
+    report = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
+    r = row(report, "accuracy", task="xm")
+    assert r.delta == pytest.approx(-20 / 3)
+    assert r.paired_delta == pytest.approx(r.delta) and r.statistic == "mean of slice means"
+    assert r.ci_low < r.delta < r.ci_high < 0 and r.n_paired == 500
+    excl = row(report, "accuracy:mean_excluding_en", task="xm")
+    assert excl.delta == -10.0 and excl.paired_delta == pytest.approx(-10.0) and excl.n_paired == 200
+    assert not report.notes
+
+
+def test_baseline_as_results_json_path(regression):
+    base, cur = regression
+    result = invoke("--baseline", base / "results.json", "--current", cur, "--json")
+    assert result.exit_code == 1, result.output
+    (r,) = [r for r in json.loads(result.stdout)["rows"] if r["metric"] == "accuracy"]
+    assert r["n_paired"] == 392 and r["delta"] == -10.0 and r["verdict"] == "significant drop"
+
+
+def test_json_output(regression):
+    base, cur = regression
+    result = invoke("--baseline", base, "--current", cur, "--json")
+    data = json.loads(result.stdout)
+    assert data["failed"] is True and data["n_failed"] == 1 and data["alpha"] == 0.05
+    assert data["max_drop"] is None
+    assert [r["metric"] for r in data["rows"]] == ["accuracy"]
+    (r,) = data["rows"]
+    assert (r["task"], r["baseline"], r["current"], r["delta"]) == ("vqa", 80.0, 70.0, -10.0)
+    assert r["n_paired"] == 392 and r["failed"] is True
+    assert r["ci_low"] < -10 < r["ci_high"] < 0
+    assert any("no partner" in n for n in data["notes"])
+
+
+def test_keys_without_interval_fail_only_by_max_drop(tmp_path):
+    base = base_examples()
+    b = write_run(tmp_path, "base", {"pope": base}, extra={"pope": {"f1": 80.0}})
+    c = write_run(tmp_path, "cur", {"pope": base}, extra={"pope": {"f1": 50.0}})
+    report = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
+    f1 = row(report, "f1", task="pope")
+    assert f1.delta == -30.0 and f1.ci_low is None and f1.n_paired is None and f1.verdict == "ok"
+    assert not report.failed
+    report = compare(load_run(b), load_run(c), max_drop=5, alpha=0.05)
+    assert row(report, "f1", task="pope").verdict == "drop" and report.failed
+    assert "gate: FAIL (1 metric dropped)" in render_gate(report)
+
+
+def test_tasks_and_keys_in_one_run_are_listed_not_compared(tmp_path):
+    base = base_examples()
+    b = write_run(tmp_path, "base", {"vqa": base, "gqa": base})
+    c = write_run(tmp_path, "cur", {"vqa": base}, extra={"vqa": {"accuracy:new": 1.0}})
+    report = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
+    assert row(report, "accuracy", task="gqa").verdict == "not compared"
+    new = row(report, "accuracy:new")
+    assert (new.baseline, new.current, new.delta, new.verdict) == (None, 1.0, None, "not compared")
+    assert not report.failed and any("gqa: only in the baseline run" in n for n in report.notes)
+
+
+def test_bootstrap_is_deterministic_and_degenerate_differences_give_the_point():
+    rng = np.random.default_rng(1)
+    b = rng.integers(0, 2, 300) * 100.0
+    c = np.where(rng.random(300) < 0.1, 100.0 - b, b)
+    first = paired_interval(b, c, alpha=0.05, n_resamples=2000, seed=3)
+    assert first == paired_interval(b, c, alpha=0.05, n_resamples=2000, seed=3)
+    assert first[1] < first[0] < first[2]
+    assert paired_interval(b, b + 2.5, alpha=0.05, n_resamples=2000, seed=0) == (2.5, 2.5, 2.5)
+
+
+# Exit code 2 comes from the main CLI, which turns an InputError into exit 2.
+
+
+def run_main(monkeypatch, capsys, *args: object) -> tuple[int, str]:
+    monkeypatch.setitem(cli.commands, "gate", gate)
+    with pytest.raises(SystemExit) as e:
+        main(["gate", *(str(a) for a in args)])
+    return e.value.code, capsys.readouterr().err
+
+
+def test_missing_baseline_exits_2(regression, monkeypatch, capsys):
+    _, cur = regression
+    code, err = run_main(monkeypatch, capsys, "--baseline", cur.parent / "nope", "--current", cur)
+    assert code == 2 and "no results.json" in err
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"schema": "pgeval.run/1", "tasks": [1, 2]}',
+                                  '{"schema": "pgeval.run/1", "tasks": {"vqa": {"metrics": 3}}}'])
+def test_malformed_results_exit_2(regression, monkeypatch, capsys, text):
+    base, cur = regression
+    (base / "results.json").write_text(text, encoding="utf-8")
+    code, err = run_main(monkeypatch, capsys, "--baseline", base, "--current", cur)
+    assert code == 2 and "results.json" in err
+
+
+def test_no_task_in_common_exits_2(tmp_path, monkeypatch, capsys):
+    b = write_run(tmp_path, "base", {"vqa": base_examples()})
+    c = write_run(tmp_path, "cur", {"gqa": base_examples()})
+    code, err = run_main(monkeypatch, capsys, "--baseline", b, "--current", c)
+    assert code == 2 and "no task in common" in err
+
+
+def test_ids_that_never_overlap_exit_2(tmp_path, monkeypatch, capsys):
+    b = write_run(tmp_path, "base", {"vqa": base_examples()})
+    c = write_run(tmp_path, "cur", {"vqa": [("z" + i, v, s) for i, v, s in base_examples()]})
+    code, err = run_main(monkeypatch, capsys, "--baseline", b, "--current", c)
+    assert code == 2 and "no example id is scored in both runs" in err
+
+
+def test_duplicate_ids_are_an_input_error(tmp_path):
+    base = base_examples()
+    b = write_run(tmp_path, "base", {"vqa": base})
+    c = write_run(tmp_path, "cur", {"vqa": [*base, base[0]]})
+    with pytest.raises(InputError, match="twice"):
+        compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
+
+
+def test_without_predictions_only_max_drop_can_decide(tmp_path):
+    base = base_examples()
+    b = write_run(tmp_path, "base", {"vqa": base}, predictions=False)
+    c = write_run(tmp_path, "cur", {"vqa": flip(base, down=20, up=0)})
+    with pytest.raises(InputError, match="no per-example scores"):
+        compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
+    report = compare(load_run(b), load_run(c), max_drop=1, alpha=0.05)
+    r = row(report, "accuracy")
+    assert r.delta == -5.0 and r.ci_low is None and r.verdict == "drop"
+    assert any("no per-example scores in the baseline run" in n for n in report.notes)
+
+
+def test_nan_metric_is_not_compared_and_prints_as_null(tmp_path):
+    base = base_examples()
+    b = write_run(tmp_path, "base", {"vqa": base}, extra={"vqa": {"bleu": float("nan")}})
+    c = write_run(tmp_path, "cur", {"vqa": base}, extra={"vqa": {"bleu": 10.0}})
+    result = invoke("--baseline", b, "--current", c, "--json")
+    assert result.exit_code == 0, result.output
+    (r,) = [r for r in json.loads(result.stdout)["rows"] if r["metric"] == "bleu"]
+    assert (r["baseline"], r["current"], r["delta"], r["verdict"]) == (None, 10.0, None, "not compared")
