@@ -10,7 +10,9 @@ import click
 
 from pgeval import __version__
 from pgeval.errors import PgevalError
+from pgeval.gate import gate as gate_command
 from pgeval.listing import task_rows
+from pgeval.reports.commands import register as register_reports
 from pgeval.scoring import score_file, write_per_example
 from pgeval.tasks import get_task, load_tasks
 
@@ -20,16 +22,28 @@ tasks_dir_option = click.option(
 )
 
 
+vae_option = click.option(
+    "--vae", type=click.Path(dir_okay=False), default=None,
+    help="Segmentation mask decoder, big_vision's vae-oid.npz (for refcoco tasks; `run` looks "
+         "beside the checkpoint by default).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pgeval")
 def cli() -> None:
     """Evaluate PaliGemma-family models with the official metrics.
 
     \b
+    pgeval run --tasks T1,T2 ...  evaluate a checkpoint: results, predictions, model card
     pgeval tasks                  list benchmarks, metrics, data files, published numbers
     pgeval score --task T ...     score predictions from any model
     pgeval infer --checkpoint ... run a checkpoint over {id, image, prefix} requests
     pgeval bench                  time the engine against transformers on one model shape
+    pgeval table RUN_DIR...       model-card tables with the published numbers beside yours
+    pgeval leaderboard RUN_DIR... runs ranked per task and overall
+    pgeval plot RUN_DIR... --out  score against resolution, ours against published (PNG)
+    pgeval gate --baseline ...    fail CI when a metric really dropped (paired bootstrap)
     """
 
 
@@ -65,12 +79,13 @@ def tasks_command(as_json: bool, tasks_dirs: Sequence[str]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object {task, split, n, metrics}.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Write per-example scores to OUT/<task>.<split>.jsonl.")
+@vae_option
 @tasks_dir_option
 def score_command(task: str, predictions: str, data_dir: str, split: str | None, as_json: bool,
-                  out: str | None, tasks_dirs: Sequence[str]) -> None:
+                  out: str | None, vae: str | None, tasks_dirs: Sequence[str]) -> None:
     """Score a predictions file with the task's official metric."""
     spec = get_task(task, tasks_dirs)
-    result = score_file(spec, predictions, data_dir, split)
+    result = score_file(spec, predictions, data_dir, split, resources={"vae": vae})
     if out:
         path = write_per_example(result, out)
         click.echo(f"per-example scores: {path}", err=True)
@@ -83,9 +98,15 @@ def score_command(task: str, predictions: str, data_dir: str, split: str | None,
         click.echo(f"  {key:<{width}}  {value:8.2f}")
 
 
-def engine_options(fn):
-    """Options every command that runs a checkpoint shares."""
-    options = [
+def _apply(fn, options):
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def model_options(fn):
+    """Options of every command that runs a checkpoint."""
+    return _apply(fn, [
         click.option("--checkpoint", required=True, type=click.Path(exists=True),
                      help="big_vision .npz file, or a Hugging Face PaliGemma folder."),
         click.option("--tokenizer", type=click.Path(dir_okay=False), default=None,
@@ -98,20 +119,24 @@ def engine_options(fn):
                      show_default=True),
         click.option("--mesh", default=None,
                      help="Device mesh, e.g. data=4,model=2 (default: all devices on data)."),
+    ])
+
+
+def host_options(fn):
+    """Options of commands that can run over several hosts."""
+    return _apply(fn, [
         click.option("--coordinator", default=None,
                      help="host:port of process 0 for multi-host runs (or JAX_COORDINATOR_ADDRESS)."),
         click.option("--num-processes", type=int, default=None,
                      help="Number of processes (or JAX_NUM_PROCESSES)."),
         click.option("--process-id", type=int, default=None,
                      help="This process's index (or JAX_PROCESS_ID)."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    ])
 
 
 @cli.command("infer")
-@engine_options
+@model_options
+@host_options
 @click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False),
               help="JSONL of {id, image, prefix}; image paths relative to this file.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False),
@@ -128,6 +153,33 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
                  beam_size=beam_size, **engine)
     if path is not None:
         click.echo(f"wrote {path}", err=True)
+
+
+@cli.command("run")
+@model_options
+@click.option("--tasks", "task_list", required=True,
+              help="Comma-separated task names, e.g. vqav2,docvqa (`pgeval tasks` lists them).")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding <task>/ data (default: $PGEVAL_DATA, else ~/.cache/pgeval/data).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run directory (default: runs/<checkpoint>-<res>); the same --out resumes.")
+@click.option("--limit", type=int, default=None, help="Only the first N examples of each task.")
+@click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
+              help="A missing or corrupt image stops the run, or is skipped and counted.")
+@vae_option
+@tasks_dir_option
+def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) -> None:
+    """Evaluate a checkpoint on tasks; write results.json, predictions/ and model_card.md."""
+    from pgeval.evaluation import run_evaluation
+
+    tasks = [t.strip() for t in task_list.split(",") if t.strip()]
+    run = run_evaluation(tasks=tasks, tasks_dirs=tasks_dirs,
+                         log=lambda m: click.echo(m, err=True), **options)
+    for name in tasks:
+        t = run.tasks[name]
+        click.echo(f"{name} ({t.split}, n={t.n}{f', {t.skipped} skipped' if t.skipped else ''}): "
+                   + ", ".join(f"{k} {v:.2f}" for k, v in t.metrics.items()))
+    click.echo(f"run directory: {run.directory}")
 
 
 @cli.command("bench")
@@ -155,6 +207,10 @@ def bench_command(config: str, batch_size: int, res: int | None, decode_len: int
                f"{100 * r.flops_fraction:.0f}% of a {r.peak_tflops:.3f} TFLOP/s matmul peak")
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(r)))
+
+
+register_reports(cli)
+cli.add_command(gate_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -60,3 +60,42 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def write_image(path: Path, seed: int, size: tuple[int, int] = (48, 64)) -> Path:
+    """A small random RGB picture (PNG or JPEG by suffix)."""
+    import numpy as np
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pixels = np.random.default_rng(seed).integers(0, 255, (*size, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def vqav2_with_images(data_dir: Path, n: int, seed: int = 0) -> list[tuple]:
+    """n VQAv2 questions over n // 2 + 1 images, with the images written where the task looks."""
+    import random
+
+    rng = random.Random(seed)
+    colors = ["red", "blue", "green", "white"]
+    rows = []
+    for q in range(n):
+        image_id = 100 + q // 2
+        if q % 2:
+            rows.append((q + 1, image_id, "Is there a dog?", [rng.choice(["yes", "no"])] * 10,
+                         "yes/no"))
+        else:
+            rows.append((q + 1, image_id, "What color is it?",
+                         [rng.choice(colors) for _ in range(10)], "other"))
+    write_vqav2(data_dir, rows)
+    for image_id in {r[1] for r in rows}:
+        write_image(data_dir / "vqav2" / "val2014" / f"COCO_val2014_{image_id:012d}.jpg", image_id)
+    return rows
+
+
+def docvqa_with_images(data_dir: Path, n: int) -> None:
+    write_docvqa(data_dir, [(500 + q, "What is the date?", ["1995", "march 1995"])
+                            for q in range(n)])
+    for q in range(n):
+        write_image(data_dir / "docvqa" / "val" / "documents" / f"doc{500 + q}.png", 500 + q)

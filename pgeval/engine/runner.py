@@ -11,7 +11,7 @@ import concurrent.futures as cf
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from tqdm import tqdm
 from pgeval.engine.beam import beam_generate
 from pgeval.engine.decode import Generated, greedy_generate
 from pgeval.engine.sharding import batch_sharding, param_sharding, parse_mesh
+from pgeval.errors import InputError
 from pgeval.model.images import load_image
 from pgeval.model.loading import Checkpoint
 from pgeval.model.paligemma import PaliGemma
@@ -31,6 +32,7 @@ from pgeval.model.tokenizer import Tokenizer
 from pgeval.model.tree import flatten, unflatten
 
 MIN_BUCKET = 16
+ErrorHandler = Callable[["Request", InputError], None]
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Engine:
     def __init__(self, checkpoint: Checkpoint, tokenizer: Tokenizer, *, dtype: str = "float32",
                  batch_size: int = 8, mesh: Mesh | None = None, workers: int = 4) -> None:
         self.config = checkpoint.config
+        self.checkpoint_format, self.checkpoint_files = checkpoint.format, list(checkpoint.files)
         self.model = PaliGemma(checkpoint.config, dtype=jnp.dtype(dtype))
         self.mesh = mesh or parse_mesh(None)
         self.params = shard_params(checkpoint.params, self.mesh)
@@ -113,10 +116,10 @@ class Engine:
             image = load_image(image, self.res)
         return _Prepared(request, image, self.tokenizer.encode_prefix(request.prefix))
 
-    def _run_batch(self, batch: Sequence[_Prepared], max_decode_len: int,
-                   beam_size: int) -> Generated:
+    def _run_batch(self, batch: Sequence[_Prepared], max_decode_len: int, beam_size: int,
+                   prefix_width: int) -> Generated:
         b = self.batch_size
-        width = bucket(max(len(p.tokens) for p in batch))
+        width = bucket(max(prefix_width, *(len(p.tokens) for p in batch)))
         images = np.zeros((b, self.res, self.res, 3), np.float32)
         tokens = np.zeros((b, width), np.int32)
         mask = np.zeros((b, width), bool)
@@ -140,20 +143,28 @@ class Engine:
                           np.asarray(generated.logprobs)[:n], np.asarray(generated.lengths)[:n],
                           self.tokenizer)
 
-    def _batches(self, requests: Sequence[Request], pool: cf.Executor) -> Iterator[list[_Prepared]]:
-        """Prepared batches, with a bounded number of requests decoded ahead in the pool."""
-        ahead: deque[cf.Future[_Prepared]] = deque()
+    def _batches(self, requests: Sequence[Request], pool: cf.Executor,
+                 on_error: ErrorHandler | None) -> Iterator[list[_Prepared]]:
+        """Prepared batches, with a bounded number of requests decoded ahead in the pool. A
+        request that cannot be prepared goes to `on_error` (and is left out) or raises."""
+        ahead: deque[tuple[Request, cf.Future[_Prepared]]] = deque()
         pending = iter(requests)
 
         def fill() -> None:
             for request in itertools.islice(pending, 3 * self.batch_size - len(ahead)):
-                ahead.append(pool.submit(self._prepare, request))
+                ahead.append((request, pool.submit(self._prepare, request)))
 
         fill()
         batch: list[_Prepared] = []
         while ahead:
-            batch.append(ahead.popleft().result())
+            request, future = ahead.popleft()
             fill()
+            try:
+                batch.append(future.result())
+            except InputError as e:
+                if on_error is None:
+                    raise InputError(str(e), example_id=request.id) from None
+                on_error(request, e)
             if len(batch) == self.batch_size:
                 yield batch
                 batch = []
@@ -161,16 +172,22 @@ class Engine:
             yield batch
 
     def generate(self, requests: Sequence[Request], max_decode_len: int, *, beam_size: int = 1,
+                 prefix_width: int = 0, on_error: ErrorHandler | None = None,
                  progress: bool = True) -> Iterator[list[Output]]:
         """Finished batches of outputs, in input order, each as soon as it is decoded; the next
-        batch is already running on the device while the caller handles one."""
+        batch is already running on the device while the caller handles one.
+
+        `prefix_width` pads every prefix to at least that many tokens (one shape for a whole
+        task, whichever examples remain to run); `on_error` receives the requests whose image
+        cannot be read, which are then left out instead of stopping the run.
+        """
         bar = tqdm(total=len(requests), unit="ex", disable=not progress, dynamic_ncols=True)
         start = time.perf_counter()
         pending: tuple[list[_Prepared], Generated] | None = None
         with cf.ThreadPoolExecutor(self.workers) as pool:
-            for batch in itertools.chain(self._batches(requests, pool), [None]):
+            for batch in itertools.chain(self._batches(requests, pool, on_error), [None]):
                 launched = None if batch is None else (
-                    batch, self._run_batch(batch, max_decode_len, beam_size))
+                    batch, self._run_batch(batch, max_decode_len, beam_size, prefix_width))
                 if pending is not None:
                     outputs = self._outputs(*pending)
                     bar.update(len(outputs))

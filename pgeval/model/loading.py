@@ -157,7 +157,8 @@ def load_hf(folder: Path, dtype: np.dtype, res: int | None, place: Place) -> Che
     cfg, params = assemble_hf(native, {n: i.shape for n, i in infos.items()},
                               lambda name: read_tensor(infos[name]), where=str(folder),
                               dtype=dtype, res=res, place=place)
-    return Checkpoint(cfg, params, "hugging face", sorted({i.file for i in infos.values()}))
+    files = [*sorted({i.file for i in infos.values()}), folder / "config.json"]
+    return Checkpoint(cfg, params, "hugging face", files)
 
 
 def load_checkpoint(path: str | Path, *, dtype: str = "float32", res: int | None = None,

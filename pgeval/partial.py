@@ -1,0 +1,69 @@
+"""Predictions in progress: one JSON line per finished example, appended and flushed batch by
+batch, so a killed run loses at most the batch in flight and a rerun skips what is done.
+
+A kill can tear the last line; reading repairs the file by cutting it back to the last complete
+line. Lines are {"id", "prediction"} or, for an example that could not run, {"id", "error"}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Progress:
+    predictions: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def done(self) -> set[str]:
+        return set(self.predictions) | set(self.errors)
+
+
+def read_progress(path: Path) -> Progress:
+    """What a previous attempt finished; a torn last line is cut off the file."""
+    progress = Progress()
+    if not path.is_file():
+        return progress
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        with open(path, "r+b") as f:
+            f.truncate(end)
+    for line in data[:end].decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        if "error" in r:
+            progress.errors[str(r["id"])] = r["error"]
+        else:
+            progress.predictions[str(r["id"])] = r["prediction"]
+    return progress
+
+
+class ProgressWriter:
+    """Appends finished examples; each call writes whole lines and flushes them to the OS."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._f = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+
+    def predictions(self, items: Iterable[tuple[str, str]]) -> None:
+        self._write({"id": i, "prediction": p} for i, p in items)
+
+    def error(self, example_id: str, message: str) -> None:
+        self._write([{"id": example_id, "error": message}])
+
+    def _write(self, rows: Iterable[dict]) -> None:
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        if text:
+            self._f.write(text)
+            self._f.flush()
+            os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        self._f.close()

@@ -1,0 +1,87 @@
+"""What a run will evaluate: each task's examples, checked before any inference.
+
+Every missing annotation file of every task is reported at once; images that are not there are
+found up front (a stat per image) so a run fails before spending accelerator time, or skips them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pgeval.data import Example
+from pgeval.errors import InputError
+from pgeval.scoring import make_source
+from pgeval.tasks import TaskSpec, get_task
+
+MAX_LISTED = 20
+
+
+def default_data_dir() -> Path:
+    """$PGEVAL_DATA, else ~/.cache/pgeval/data."""
+    return Path(os.environ.get("PGEVAL_DATA") or Path.home() / ".cache" / "pgeval" / "data")
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    spec: TaskSpec
+    root: Path  # the task's data folder
+    examples: list[Example]
+    missing_images: dict[str, Path]
+
+    def image_path(self, example: Example) -> Path:
+        if not example.image:
+            raise InputError(f"task {self.spec.name}: example has no image", example_id=example.id)
+        return self.root / example.image
+
+    def prompt(self, example: Example) -> str:
+        try:
+            return self.spec.prompt.format(**example.fields)
+        except KeyError as e:
+            raise InputError(f"task {self.spec.name}: the prompt {self.spec.prompt!r} needs field "
+                             f"{e.args[0]!r}, which the example lacks", example_id=example.id) from None
+
+
+def _listing(lines: Sequence[str]) -> str:
+    shown = "\n".join(f"  {x}" for x in lines[:MAX_LISTED])
+    more = f"\n  ... and {len(lines) - MAX_LISTED} more" if len(lines) > MAX_LISTED else ""
+    return shown + more
+
+
+def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None,
+               tasks_dirs: Sequence[str | Path] = ()) -> list[TaskPlan]:
+    """Load and check every task's data; raise one error listing all missing files."""
+    specs = []
+    for name in dict.fromkeys(names):
+        specs.append(get_task(name, tasks_dirs))
+    missing = []
+    for spec in specs:
+        root = data_dir / spec.data_dir
+        missing += [f"{spec.name}: {p}" for p in make_source(spec).missing_files(root, spec.split)]
+    if missing:
+        raise InputError("missing data files, nothing was run:\n" + _listing(missing),
+                         hint=f"put each benchmark's official files under {data_dir}/<task>/ "
+                              "(`pgeval tasks` lists them), or pass --data-dir")
+    plans = []
+    for spec in specs:
+        root = data_dir / spec.data_dir
+        examples = make_source(spec).load(root, spec.split)
+        if limit is not None:
+            examples = examples[:limit]
+        plan = TaskPlan(spec, root, examples, {})
+        for e in examples:
+            path = plan.image_path(e)
+            if not path.is_file():
+                plan.missing_images[e.id] = path
+        plans.append(plan)
+    return plans
+
+
+def check_images(plans: Sequence[TaskPlan]) -> None:
+    """Raise one error listing every missing image (task, id and path)."""
+    missing = [f"{p.spec.name} id {i}: {path}" for p in plans for i, path in p.missing_images.items()]
+    if missing:
+        raise InputError(f"{len(missing)} image(s) not found, nothing was run:\n" + _listing(missing),
+                         hint="fix the image folder, or pass --on-error skip to leave them out")

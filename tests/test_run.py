@@ -1,0 +1,100 @@
+"""`pgeval run` end to end on a tiny checkpoint and synthetic VQAv2 and DocVQA data with images."""
+
+import json
+
+import pytest
+
+import pgeval
+from pgeval.cli import main
+from pgeval.errors import InputError
+from pgeval.evaluation import run_evaluation
+from pgeval.runs import load_run
+from pgeval.scoring import score_file
+from pgeval.tasks import get_task
+from tests.synthetic import docvqa_with_images, vqav2_with_images, write_image
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    vqav2_with_images(root, 9)
+    docvqa_with_images(root, 5)
+    return root
+
+
+def run_cli(*args):
+    with pytest.raises(SystemExit) as e:
+        main([*args])
+    return e.value.code
+
+
+def test_run_writes_a_complete_run_directory(tiny_checkpoint, data, tmp_path, capsys):
+    path, _ = tiny_checkpoint
+    out = tmp_path / "run"
+    code = run_cli("run", "--tasks", "vqav2,docvqa", "--checkpoint", str(path), "--data-dir",
+                   str(data), "--out", str(out), "--batch-size", "2")
+    assert code == 0, capsys.readouterr().err
+    assert f"run directory: {out}" in capsys.readouterr().out
+    raw = json.loads((out / "results.json").read_text())
+    assert raw["schema"] == "pgeval.run/1"
+    assert raw["model"]["checkpoint"] == str(path.resolve())
+    assert raw["model"]["sha256"] and len(raw["model"]["sha256"]["tiny_56.npz"]) == 64
+    assert raw["model"]["res"] == 56 and raw["model"]["dtype"] == "float32"
+    assert raw["runtime"]["mesh"] == {"data": 1, "model": 1} and raw["runtime"]["device_kind"]
+    assert raw["pgeval_version"] == pgeval.__version__ and raw["jax_version"]
+    run = load_run(out)
+    assert set(run.tasks) == {"vqav2", "docvqa"}
+    assert (run.tasks["vqav2"].n, run.tasks["docvqa"].n) == (9, 5)
+    assert run.tasks["vqav2"].examples_per_s > 0 and run.tasks["vqav2"].split == "val"
+    for task in ("vqav2", "docvqa"):
+        # the predictions file scores to the same numbers with `pgeval score`
+        rescored = score_file(get_task(task), out / "predictions" / f"{task}.jsonl", data)
+        assert rescored.metrics == run.tasks[task].metrics
+        scores = run.example_scores(task)
+        assert [s.score for s in scores] == rescored.per_example
+    assert not list((out / "predictions").glob("*.partial.jsonl"))
+    card = (out / "model_card.md").read_text()
+    assert "VQAv2" in card and "DocVQA" in card
+
+
+def test_missing_files_stop_before_inference(tiny_checkpoint, tmp_path):
+    path, _ = tiny_checkpoint
+    with pytest.raises(InputError) as e:
+        run_evaluation(path, ["vqav2", "chartqa", "docvqa"], data_dir=tmp_path / "empty",
+                       out=tmp_path / "run", progress=False)
+    msg = str(e.value)
+    for name in ("vqav2: ", "v2_OpenEnded_mscoco_val2014_questions.json", "chartqa: ",
+                 "test_augmented.json", "docvqa: ", "val_v1.0.json"):
+        assert name in msg
+    assert not (tmp_path / "run").exists()
+
+
+def test_bad_images_fail_or_are_skipped(tiny_checkpoint, tmp_path):
+    path, _ = tiny_checkpoint
+    vqav2_with_images(tmp_path, 6)
+    images = tmp_path / "vqav2" / "val2014"
+    missing = images / "COCO_val2014_000000000101.jpg"  # questions 3 and 4
+    missing.unlink()
+    (images / "COCO_val2014_000000000102.jpg").write_bytes(b"not a jpeg")  # questions 5 and 6
+    with pytest.raises(InputError, match=r"2 image\(s\) not found") as e:
+        run_evaluation(path, ["vqav2"], data_dir=tmp_path, out=tmp_path / "a", progress=False)
+    assert "vqav2 id 3" in str(e.value) and str(missing) in str(e.value)
+    write_image(missing, 0)
+    with pytest.raises(InputError, match="cannot decode image") as e:
+        run_evaluation(path, ["vqav2"], data_dir=tmp_path, out=tmp_path / "b", progress=False)
+    assert "id '5'" in str(e.value) and "COCO_val2014_000000000102.jpg" in str(e.value)
+    missing.unlink()
+    run = run_evaluation(path, ["vqav2"], data_dir=tmp_path, out=tmp_path / "c", progress=False,
+                         on_error="skip", batch_size=2)
+    record = run.tasks["vqav2"]
+    assert record.n == 2 and record.skipped == 4
+    assert set(record.skipped_ids) == {"3", "4", "5", "6"}
+
+
+def test_evaluate_returns_a_dataframe(tiny_checkpoint, data, tmp_path):
+    path, _ = tiny_checkpoint
+    df = pgeval.evaluate(path, ["docvqa"], out=tmp_path / "run", data_dir=data, limit=3,
+                         progress=False)
+    assert list(df.columns) == ["task", "split", "metric", "value", "n", "skipped"]
+    assert df.loc[0, "task"] == "docvqa" and df.loc[0, "metric"] == "anls" and df.loc[0, "n"] == 3
+    assert pgeval.load_run(tmp_path / "run").tasks["docvqa"].limit == 3
