@@ -29,7 +29,7 @@ CARD_ORDER = (
     "vqav2", "mmvp", "pope", "okvqa", "aokvqa_mc", "aokvqa_da", "gqa", "xgqa", "nlvr2", "marvl", "ai2d",
     "scienceqa", "rsvqa_lr", "rsvqa_hr", "chartqa", "vizwiz_vqa", "tallyqa", "countbenchqa", "ocrvqa",
     "textvqa", "docvqa", "infovqa", "stvqa",
-    "refcoco",
+    "refcoco", "refcoco+", "refcocog",
     "msrvtt_cap", "msrvtt_qa", "activitynet_cap", "activitynet_qa", "vatex", "msvd_qa",
 )
 
