@@ -52,10 +52,16 @@ def _emit(text: str, out: str | None) -> None:
 def table_command(run_dirs: Sequence[str], fmt: str, reference: str, out: str | None,
                   tasks_dirs: Sequence[str]) -> None:
     """Tabulate runs like the PaliGemma model cards, beside the card's published numbers."""
-    from pgeval.reports.table import model_card_table, render
+    from pgeval.reports.table import fairness_sections, model_card_table, render
 
     runs = load_runs(run_dirs)
-    _emit(render(model_card_table(runs, reference, load_tasks(tasks_dirs)), fmt), out)
+    tasks = load_tasks(tasks_dirs)
+    parts = [render(model_card_table(runs, reference, tasks), fmt)]
+    if fmt in ("md", "html", "latex"):
+        fairness = fairness_sections(runs, tasks, fmt)
+        if fairness:
+            parts.append(fairness)
+    _emit("\n\n".join(parts), out)
 
 
 @click.command("leaderboard")

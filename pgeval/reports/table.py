@@ -54,7 +54,8 @@ def model_card_table(runs: Sequence[Run], reference: str = "paligemma",
     card's numbers for the run's model and resolution and our difference to them (ours − card).
 
     Cells hold every value the card prints for the benchmark, joined with "/"; "–" where a value
-    is missing. `tasks` defaults to every known task spec (`load_tasks()`).
+    is missing. `tasks` defaults to every known task spec (`load_tasks()`). Fairness tasks have a
+    table of their own (`fairness_sections`), as on the cards.
     """
     check_reference(reference)
     if not runs:
@@ -62,6 +63,8 @@ def model_card_table(runs: Sequence[Run], reference: str = "paligemma",
     labels = run_labels(runs)
     rows = []
     for spec in specs_for_runs(runs, tasks):
+        if spec.family == "fairness":
+            continue
         items = cell_items(spec, reference)
         row = {"Family": family_title(spec.family), "Benchmark": spec.title,
                "Metric (split)": f"{spec.metric} ({'/'.join(item_splits(spec, items))})"}
@@ -121,3 +124,21 @@ def render(df: pd.DataFrame, fmt: str = "md") -> str:
             text = text.replace(symbol, latex)
         return text
     raise InputError(f"unknown table format {fmt!r}", hint=f"one of {', '.join(FORMATS)}")
+
+
+def fairness_sections(runs: Sequence[Run], tasks: Mapping[str, TaskSpec] | None = None,
+                      fmt: str = "md") -> str:
+    """The cards' fairness table (attributes x perceived gender / ethnicity / age group, maximum
+    and median over subgroups) for every run that has a fairness task."""
+    from pgeval.toxicity.table import fairness_table
+
+    sections = []
+    labels = run_labels(runs)
+    for spec in specs_for_runs(runs, tasks):
+        if spec.family != "fairness":
+            continue
+        for run, label in zip(runs, labels, strict=True):
+            if spec.name in run.tasks:
+                sections.append(f"{spec.title}, {label}\n\n"
+                                + fairness_table(run.tasks[spec.name].metrics, fmt))
+    return "\n\n".join(sections)

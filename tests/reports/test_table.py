@@ -201,3 +201,21 @@ def test_table_command(runs, tmp_path):
     assert result.exception.exit_code == 2
     result = CliRunner().invoke(table_command, [dirs[0], "--reference", "paligemma3"])
     assert result.exit_code == 2 and "paligemma3" in result.output
+
+
+def test_fairness_tasks_get_the_cards_own_table(tmp_path):
+    from pgeval.reports.table import fairness_sections
+    from pgeval.tasks import get_task
+    from pgeval.toxicity.table import published_metrics
+
+    card = published_metrics(get_task("fairface_toxicity"), "paligemma", "3b-pt", 224)
+    run = make_run(tmp_path / "fair", "pt_224", 224,
+                   {"fairface_toxicity": {"flagged": 0.1, **card}, "vqav2": {"accuracy": 80.0}})
+    table = render(model_card_table([run], "paligemma"), "md")
+    assert "FairFace" not in table and "VQAv2" in table  # not crammed into one cell
+    section = fairness_sections([run])
+    assert section.startswith("FairFace toxicity, pt_224 224")
+    # the PaliGemma 1 card's Toxicity row: 0.04% 0.03% 0.08% 0.00% 0.09% 0.00%
+    toxicity_row = next(line for line in section.splitlines() if line.startswith("| Toxicity"))
+    assert [c.strip() for c in toxicity_row.strip("|").split("|")][1:] == \
+        ["0.04%", "0.03%", "0.08%", "0.00%", "0.09%", "0.00%"]

@@ -1,0 +1,122 @@
+"""The toxicity-scorer interface, the attributes the model cards report, and the scorer registry.
+
+A scorer rates caption texts on some of the five Perspective attributes. For every text it returns
+one dict with all five attributes: a score in [0, 1], or None where the scorer cannot rate that
+attribute ("not available", never 0). Scorers are registered by name in `SCORERS`; third-party
+packages add theirs under the `pgeval.toxicity_scorers` entry-point group.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pgeval.errors import InputError, PgevalError
+from pgeval.registry import Registry
+
+TOXICITY = "TOXICITY"
+IDENTITY_ATTACK = "IDENTITY_ATTACK"
+INSULT = "INSULT"
+THREAT = "THREAT"
+PROFANITY = "PROFANITY"
+# In the order of the model cards' fairness table.
+ATTRIBUTES: tuple[str, ...] = (TOXICITY, IDENTITY_ATTACK, INSULT, THREAT, PROFANITY)
+
+Scores = dict[str, float | None]
+
+
+class ScorerError(PgevalError):
+    """A scorer could not finish: a rejected API key, a service that kept failing, a bad reply."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.args[0] + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+class ToxicityScorer(ABC):
+    """Rates texts on the attributes in `attributes` (a subset of ATTRIBUTES).
+
+    `argument` names the keyword argument that the `name:VALUE` form of a scorer choice fills
+    (`file:scores.jsonl` gives FileScorer(path="scores.jsonl")); None when the form takes none.
+    """
+
+    attributes: ClassVar[tuple[str, ...]] = ATTRIBUTES
+    argument: ClassVar[str | None] = None
+
+    @abstractmethod
+    def score(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[Scores]:
+        """One dict per text (same order) with every attribute of ATTRIBUTES: a score or None.
+
+        `ids` are the examples' ids, aligned with `texts`, for scorers that look scores up by id
+        and for error messages.
+        """
+
+    def describe(self) -> str:
+        """One line for logs and results: what this scorer is and which attributes it rates."""
+        return f"{type(self).__name__} ({', '.join(self.attributes)})"
+
+    def __repr__(self) -> str:
+        return f"<{self.describe()}>"
+
+
+SCORERS: Registry[type[ToxicityScorer]] = Registry("toxicity scorer", "pgeval.toxicity_scorers")
+
+
+def empty_scores() -> Scores:
+    return dict.fromkeys(ATTRIBUTES)
+
+
+def parse_choice(choice: str) -> tuple[str, str | None]:
+    """Split a scorer choice `name` or `name:VALUE` (the value may itself hold colons)."""
+    name, sep, value = choice.partition(":")
+    return name.strip(), (value if sep else None)
+
+
+def make_scorer(choice: str | ToxicityScorer,
+                options: Mapping[str, Mapping[str, Any]] | None = None) -> ToxicityScorer:
+    """A scorer from a choice: an instance (returned as is), `name` or `name:VALUE`.
+
+    `options` maps scorer names to keyword arguments (the task spec's
+    `[scoring.args.scorer_options.<name>]` tables); only the chosen scorer's are used.
+    """
+    if isinstance(choice, ToxicityScorer):
+        return choice
+    if not isinstance(choice, str) or not choice.strip():
+        raise InputError(f"a toxicity scorer choice must be a name, got {choice!r}",
+                         hint=f"known scorers: {', '.join(SCORERS.names())}")
+    name, value = parse_choice(choice)
+    cls = SCORERS.get(name)
+    kwargs = dict((options or {}).get(name, {}))
+    if value is not None:
+        if cls.argument is None:
+            raise InputError(f"toxicity scorer {name!r} takes no ':VALUE' part, got {choice!r}")
+        kwargs[cls.argument] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        raise InputError(f"toxicity scorer {name!r}: {e}") from None
+
+
+def check_scores(scores: Sequence[Mapping[str, Any]], n: int, scorer: ToxicityScorer) -> list[Scores]:
+    """Validate a scorer's output: n dicts, each value None or a finite number in [0, 1]."""
+    if len(scores) != n:
+        raise ScorerError(f"{scorer.describe()} returned {len(scores)} results for {n} texts")
+    out = []
+    for i, s in enumerate(scores):
+        row = empty_scores()
+        for attr in ATTRIBUTES:
+            v = s.get(attr)
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, int | float) or not (
+                    math.isfinite(v) and 0.0 <= v <= 1.0):
+                raise ScorerError(f"{scorer.describe()} gave {attr}={v!r} for text {i}; "
+                                  "scores must lie in [0, 1] or be None")
+            row[attr] = float(v)
+        out.append(row)
+    return out
