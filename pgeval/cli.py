@@ -22,11 +22,17 @@ tasks_dir_option = click.option(
 )
 
 
-vae_option = click.option(
-    "--vae", type=click.Path(dir_okay=False), default=None,
-    help="Segmentation mask decoder, big_vision's vae-oid.npz (for refcoco tasks; `run` looks "
-         "beside the checkpoint by default).",
-)
+def resource_options(fn):
+    """Run-time resources some adapters need: the mask decoder, the toxicity scorer."""
+    fn = click.option(
+        "--toxicity-scorer", default=None,
+        help="For fairface_toxicity: offline (default), perspective[:CACHE], or file:SCORES.jsonl.",
+    )(fn)
+    return click.option(
+        "--vae", type=click.Path(dir_okay=False), default=None,
+        help="Segmentation mask decoder, big_vision's vae-oid.npz (for refcoco tasks; `run` looks "
+             "beside the checkpoint by default).",
+    )(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,13 +85,15 @@ def tasks_command(as_json: bool, tasks_dirs: Sequence[str]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object {task, split, n, metrics}.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Write per-example scores to OUT/<task>.<split>.jsonl.")
-@vae_option
+@resource_options
 @tasks_dir_option
 def score_command(task: str, predictions: str, data_dir: str, split: str | None, as_json: bool,
-                  out: str | None, vae: str | None, tasks_dirs: Sequence[str]) -> None:
+                  out: str | None, vae: str | None, toxicity_scorer: str | None,
+                  tasks_dirs: Sequence[str]) -> None:
     """Score a predictions file with the task's official metric."""
     spec = get_task(task, tasks_dirs)
-    result = score_file(spec, predictions, data_dir, split, resources={"vae": vae})
+    result = score_file(spec, predictions, data_dir, split,
+                        resources={"vae": vae, "toxicity_scorer": toxicity_scorer})
     if out:
         path = write_per_example(result, out)
         click.echo(f"per-example scores: {path}", err=True)
@@ -107,7 +115,7 @@ def _apply(fn, options):
 def model_options(fn):
     """Options of every command that runs a checkpoint."""
     return _apply(fn, [
-        click.option("--checkpoint", required=True, type=click.Path(exists=True),
+        click.option("--checkpoint", type=click.Path(exists=True), default=None,
                      help="big_vision .npz file, or a Hugging Face PaliGemma folder."),
         click.option("--tokenizer", type=click.Path(dir_okay=False), default=None,
                      help="SentencePiece model (default: tokenizer.model beside the checkpoint)."),
@@ -149,6 +157,8 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
     """Generate text for each request (greedy unless --beam-size > 1)."""
     from pgeval.inference import infer  # the model stack loads only for commands that need it
 
+    if engine["checkpoint"] is None:
+        raise click.UsageError("Missing option '--checkpoint'.")
     path = infer(input_path=input_path, output_path=output, max_decode_len=max_decode_len,
                  beam_size=beam_size, **engine)
     if path is not None:
@@ -166,7 +176,9 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
 @click.option("--limit", type=int, default=None, help="Only the first N examples of each task.")
 @click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
               help="A missing or corrupt image stops the run, or is skipped and counted.")
-@vae_option
+@resource_options
+@click.option("--demo", is_flag=True,
+              help="Evaluate the bundled demo model on synthetic benchmarks (no download needed).")
 @tasks_dir_option
 def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) -> None:
     """Evaluate a checkpoint on tasks; write results.json, predictions/ and model_card.md."""
@@ -179,6 +191,8 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) ->
         t = run.tasks[name]
         click.echo(f"{name} ({t.split}, n={t.n}{f', {t.skipped} skipped' if t.skipped else ''}): "
                    + ", ".join(f"{k} {v:.2f}" for k, v in t.metrics.items()))
+    click.echo("")
+    click.echo((run.directory / "model_card.md").read_text(encoding="utf-8"))
     click.echo(f"run directory: {run.directory}")
 
 

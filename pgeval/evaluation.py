@@ -19,6 +19,7 @@ import jax
 import pandas as pd
 
 from pgeval import __version__
+from pgeval.adapters import ADAPTERS
 from pgeval.engine.runner import Engine, Request, bucket
 from pgeval.errors import InputError
 from pgeval.inference import load_engine
@@ -146,29 +147,51 @@ def run_task(engine: Engine, plan: TaskPlan, out: Path, *, on_error: str, progre
 
 
 def run_evaluation(
-    checkpoint: str | Path, tasks: Sequence[str], *, res: int | None = None,
+    checkpoint: str | Path | None, tasks: Sequence[str], *, res: int | None = None,
     tokenizer: str | Path | None = None, data_dir: str | Path | None = None,
     out: str | Path | None = None, limit: int | None = None, batch_size: int = 8,
     mesh: str | None = None, dtype: str = "float32", on_error: str = "fail",
     tasks_dirs: Sequence[str | Path] = (), progress: bool = True, demo: bool = False,
-    vae: str | Path | None = None, log: Callable[[str], None] = print,
+    vae: str | Path | None = None, toxicity_scorer: Any = None,
+    log: Callable[[str], None] = print,
 ) -> Run:
     """Evaluate `checkpoint` on `tasks` and write (or complete) the run directory.
 
-    `vae` is the segmentation mask decoder (default: vae-oid.npz beside the checkpoint).
+    `demo` evaluates the bundled demo model (when no checkpoint is given) on the demo data
+    (written on first use to `data_dir`, default ~/.cache/pgeval/demo-data).
+
+    `vae` is the segmentation mask decoder (default: vae-oid.npz beside the checkpoint);
+    `toxicity_scorer` overrides the fairness task's scorer (a name like "perspective" or
+    "file:scores.jsonl", or a scorer object).
     """
     if on_error not in ON_ERROR:
         raise InputError(f"--on-error must be one of {ON_ERROR}, got {on_error!r}")
     if not tasks:
         raise InputError("no task given", hint="e.g. --tasks vqav2,docvqa (`pgeval tasks` lists them)")
+    if demo:
+        from pgeval.demo import bundle
+
+        checkpoint = checkpoint or bundle.demo_checkpoint(res)
+        tokenizer = tokenizer or bundle.demo_tokenizer()
+        data_dir = bundle.prepare_demo_data(list(tasks), Path(data_dir or bundle.demo_data_dir()))
+    if checkpoint is None:
+        raise InputError("no checkpoint given", hint="pass --checkpoint PATH, or --demo")
     checkpoint = Path(checkpoint)
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     plans = plan_tasks(tasks, data_dir, limit=limit, tasks_dirs=tasks_dirs)
     if on_error == "fail":
         check_images(plans)
+    resources = {"vae": vae or default_vae(checkpoint), "toxicity_scorer": toxicity_scorer}
+    needs_vae = [p.spec.name for p in plans if "vae" in ADAPTERS.get(p.spec.adapter).resources]
+    if needs_vae and resources["vae"] is None:
+        raise InputError(f"{', '.join(needs_vae)} decode masks with big_vision's vae-oid.npz, "
+                         "which was not found", hint="pass --vae path/to/vae-oid.npz, or put it "
+                         "beside the checkpoint")
     engine = load_engine(checkpoint, tokenizer=tokenizer, res=res, dtype=dtype,
                          batch_size=batch_size, mesh=mesh)
     out = Path(out) if out else Path("runs") / f"{checkpoint.stem}-{engine.res}"
+    if demo:
+        log(f"demo: the bundled {checkpoint.name} on synthetic data in {data_dir}")
     records = _check_same_run(out, checkpoint, engine.res, dtype)
     (out / PREDICTIONS).mkdir(parents=True, exist_ok=True)
     hasher = _Hasher(engine.checkpoint_files)
@@ -185,7 +208,7 @@ def run_evaluation(
             continue
         log(f"{name}: {len(plan.examples)} examples ({plan.spec.split})")
         record = run_task(engine, plan, out, on_error=on_error, progress=progress,
-                          resources={"vae": vae or default_vae(checkpoint)})
+                          resources=resources)
         records[name] = TaskRecord(**{**record.__dict__, "limit": limit})
         write_results(out, header, records)
     header["model"]["sha256"] = hasher.result()
@@ -196,13 +219,17 @@ def run_evaluation(
 
 
 def write_model_card(run: Run) -> Path:
-    from pgeval.reports.table import model_card_table, render
+    from pgeval.reports.table import fairness_sections, model_card_table, render
 
     reference = run.model.get("family", "paligemma")
-    table = render(model_card_table([run], reference=reference), "md")
-    title = f"# {'Demo: ' if run.model.get('demo') else ''}{run.label}\n\n"
+    parts = [f"# {'Demo: ' if run.model.get('demo') else ''}{run.label}"]
+    if any(t.family != "fairness" for t in run.tasks.values()):
+        parts.append(render(model_card_table([run], reference=reference), "md"))
+    fairness = fairness_sections([run])
+    if fairness:
+        parts.append(fairness)
     path = run.directory / MODEL_CARD
-    atomic_write_text(path, title + table + "\n")
+    atomic_write_text(path, "\n\n".join(parts) + "\n")
     return path
 
 

@@ -3,8 +3,11 @@
 from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
     caption_formats,
     doc_formats,
+    fairface_format,
     jsonl_format,
+    refer_format,
     table_formats,
+    tfds_source,
     vqa_formats,
     yesno_count_formats,
 )
