@@ -63,14 +63,15 @@ def special_pieces() -> list[str]:
 
 def train_sentencepiece(sentences: Sequence[str], path: str | Path, vocab_size: int) -> Path:
     """Train a small SentencePiece model laid out like PaliGemma's (pad 0, eos 1, bos 2, unk 3, a
-    newline piece, the loc/seg pieces), for tests and small demo models."""
+    newline piece, the loc/seg pieces, digits split one per piece as in Gemma's), for tests and
+    small demo models."""
     path = Path(path)
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(sentences), model_prefix=str(path.with_suffix("")),
         vocab_size=vocab_size, model_type="bpe", character_coverage=1.0,
         pad_id=0, eos_id=1, bos_id=2, unk_id=3,
         user_defined_symbols=["\n", *special_pieces()],
-        normalization_rule_name="identity", add_dummy_prefix=False,
+        normalization_rule_name="identity", add_dummy_prefix=False, split_digits=True,
         remove_extra_whitespaces=False, hard_vocab_limit=False, minloglevel=2,
     )
     return path.with_suffix(".model")
