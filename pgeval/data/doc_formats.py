@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of
+from pgeval.data.base import SOURCES, Example, field_of
 from pgeval.data.files import FileSource
-from pgeval.data.vqa_formats import answer_strings
+from pgeval.data.vqa_formats import DataListSource
 from pgeval.errors import InputError
 
 
 @SOURCES.register("docvqa")
-class DocVqaSource(FileSource):
-    """{"data": [{<id_key>, question, answers, <image key>}]}: DocVQA, InfographicVQA, ST-VQA.
+class DocVqaSource(DataListSource):
+    """DocVQA and InfographicVQA (`questionId`), ST-VQA (`id_key = "question_id"` in its spec)."""
 
-    `id_key` is `questionId` for DocVQA and InfographicVQA, `question_id` for ST-VQA; the
-    official submission format uses the same key.
-    """
-
-    def __init__(self, id_key: str = "questionId", **args: Any) -> None:
-        super().__init__(**args)
-        self.id_key = id_key
-        self.submission = SubmissionFormat(id_key, "answer")
-
-    def load(self, root: Path, split: str) -> list[Example]:
-        path = self.file(root, split, "annotations")
-        rows = field_of(self.read(root, split), "data", path, 0)
-        return [
-            Example(
-                id=str(field_of(r, self.id_key, path, i)),
-                references=answer_strings(r, path, i),
-                image=self.image_for(split, r),
-                fields={"question": field_of(r, "question", path, i)},
-            )
-            for i, r in enumerate(rows)
-        ]
+    default_id_key = "questionId"
 
 
 @SOURCES.register("chartqa")

@@ -55,17 +55,23 @@ class VqaSource(FileSource):
 
 
 @SOURCES.register("textvqa")
-class TextVqaSource(FileSource):
-    """TextVQA (and the same layout): {"data": [{question_id, image_id, question, answers}]}."""
+class DataListSource(FileSource):
+    """{"data": [{<id_key>, question, answers, ...}]}: TextVQA, and DocVQA / InfographicVQA /
+    ST-VQA (pgeval.data.doc_formats). The official submission format uses the same id key."""
 
-    submission = SubmissionFormat("question_id", "answer")
+    default_id_key = "question_id"
+
+    def __init__(self, id_key: str | None = None, **args: Any) -> None:
+        super().__init__(**args)
+        self.id_key = id_key or self.default_id_key
+        self.submission = SubmissionFormat(self.id_key, "answer")
 
     def load(self, root: Path, split: str) -> list[Example]:
         path = self.file(root, split, "annotations")
         rows = field_of(self.read(root, split), "data", path, 0)
         return [
             Example(
-                id=str(field_of(r, "question_id", path, i)),
+                id=str(field_of(r, self.id_key, path, i)),
                 references=answer_strings(r, path, i),
                 image=self.image_for(split, r),
                 fields={"question": field_of(r, "question", path, i)},
