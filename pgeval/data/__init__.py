@@ -7,6 +7,7 @@ from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
     jsonl_format,
     refer_format,
     table_formats,
+    tfds_refcoco,
     tfds_source,
     vqa_formats,
     yesno_count_formats,
