@@ -101,11 +101,18 @@ def default_vae(checkpoint: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def partial_path(out: Path, task: str) -> Path:
+    """Where a task's predictions are appended while it runs."""
+    return out / PREDICTIONS / f"{task}.partial.jsonl"
+
+
 def run_task(engine: Engine, plan: TaskPlan, out: Path, *, on_error: str, progress: bool,
              resources: dict[str, Any] | None = None) -> TaskRecord:
-    """Generate what is left of one task, then score the whole task."""
+    """Generate what is left of one task, then score the whole task. The appended predictions
+    stay until results.json records the task (the caller removes them), so a kill at any point
+    loses at most the batch in flight."""
     spec = plan.spec
-    partial = out / PREDICTIONS / f"{spec.name}.partial.jsonl"
+    partial = partial_path(out, spec.name)
     done = read_progress(partial).done
     writer = ProgressWriter(partial)
     try:
@@ -136,7 +143,6 @@ def run_task(engine: Engine, plan: TaskPlan, out: Path, *, on_error: str, progre
         json.dumps({"id": e.id, "prediction": p, "score": s, "slice": e.slice},
                    ensure_ascii=False) + "\n"
         for e, p, s in zip(scored, result.predictions, result.per_example, strict=True)))
-    partial.unlink()
     skipped = tuple(e.id for e in plan.examples if e.id in state.errors)
     return TaskRecord(
         name=spec.name, split=result.split, title=spec.title, family=spec.family,
@@ -205,12 +211,14 @@ def run_evaluation(
         previous = records.get(name)
         if previous and previous.limit == limit and (out / (previous.predictions or "")).is_file():
             log(f"{name}: already done in {out}, kept")
+            partial_path(out, name).unlink(missing_ok=True)
             continue
         log(f"{name}: {len(plan.examples)} examples ({plan.spec.split})")
         record = run_task(engine, plan, out, on_error=on_error, progress=progress,
                           resources=resources)
         records[name] = TaskRecord(**{**record.__dict__, "limit": limit})
         write_results(out, header, records)
+        partial_path(out, name).unlink()
     header["model"]["sha256"] = hasher.result()
     write_results(out, header, records)
     run = load_run(out)

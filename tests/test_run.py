@@ -98,3 +98,36 @@ def test_evaluate_returns_a_dataframe(tiny_checkpoint, data, tmp_path):
     assert list(df.columns) == ["task", "split", "metric", "value", "n", "skipped"]
     assert df.loc[0, "task"] == "docvqa" and df.loc[0, "metric"] == "anls" and df.loc[0, "n"] == 3
     assert pgeval.load_run(tmp_path / "run").tasks["docvqa"].limit == 3
+
+
+def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_checkpoint, data, tmp_path,
+                                                                          monkeypatch):
+    """A crash after a task's predictions were scored but before results.json records the task
+    must not cost the task: the rerun generates nothing and gives the same results."""
+    import pgeval.evaluation as evaluation
+    from pgeval.engine.runner import Engine
+
+    path, _ = tiny_checkpoint
+    out = tmp_path / "run"
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(evaluation, "write_results", crash)
+        with pytest.raises(KeyboardInterrupt):
+            run_evaluation(path, ["vqav2"], data_dir=data, out=out, progress=False)
+    assert (out / "predictions" / "vqav2.partial.jsonl").is_file()
+    generated = []
+    original = Engine.generate
+
+    def counting(self, requests, *args, **kwargs):
+        generated.extend(r.id for r in requests)
+        return original(self, requests, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "generate", counting)
+    resumed = run_evaluation(path, ["vqav2"], data_dir=data, out=out, progress=False)
+    assert generated == []
+    whole = run_evaluation(path, ["vqav2"], data_dir=data, out=tmp_path / "whole", progress=False)
+    assert resumed.tasks["vqav2"].metrics == whole.tasks["vqav2"].metrics
+    assert not list((out / "predictions").glob("*.partial.jsonl"))
