@@ -176,8 +176,8 @@ def weights_for_key(
 
 def detect_aggregate(scores: Sequence[ExampleScore], reported: float) -> str:
     """"pooled" or "slice_mean": which mean of a run's per-example scores its primary value is."""
-    slices = [s.slice for s in scores]
     scores = [s for s in scores if math.isfinite(s.score)]
+    slices = [s.slice for s in scores]
     values = [s.score for s in scores]
     if not values or not any(s is not None for s in slices):
         return "pooled"
