@@ -104,6 +104,8 @@ def score_command(task: str, predictions: str, data_dir: str, split: str | None,
     width = max(len(k) for k in result.metrics)
     for key, value in result.metrics.items():
         click.echo(f"  {key:<{width}}  {value:8.2f}")
+    for key, value in result.info.items():
+        click.echo(f"  {key}: {value}")
 
 
 def _apply(fn, options):

@@ -149,7 +149,8 @@ def run_task(engine: Engine, plan: TaskPlan, out: Path, *, on_error: str, progre
         metric=spec.metric, primary=spec.keys[0], n=result.n, metrics=result.metrics,
         skipped=len(skipped), skipped_ids=skipped, limit=None, wall_time_s=round(elapsed, 3),
         examples_per_s=round(generated / elapsed, 3) if elapsed > 0 and generated else 0.0,
-        predictions=f"{PREDICTIONS}/{spec.name}.jsonl")
+        predictions=f"{PREDICTIONS}/{spec.name}.jsonl", directions=result.directions,
+        info=result.info)
 
 
 def run_evaluation(

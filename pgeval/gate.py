@@ -4,7 +4,9 @@ intervals where per-example scores allow, and a pass/fail decision for CI pipeli
 A metric fails when its delta (current − baseline, in the card's points) is below −max_drop or,
 without a max_drop, when the upper bound of its interval at level 1 − alpha is below 0. Keys
 without an interval (no per-example scores, or a metric that is not a mean of them, e.g. POPE F1)
-can only fail by max_drop.
+can only fail by max_drop. Metrics where lower is better (results.json's `directions`: the
+segmentation invalid share, toxicity rates) fail the other way round, when they rise; descriptive
+keys (POPE's yes-ratio, a toxicity scorer's coverage) are shown but never fail.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from pgeval.gate_stats import (
 )
 from pgeval.runs import RESULTS, Run, TaskRecord, load_run
 
-Verdict = Literal["ok", "drop", "significant drop", "not compared"]
+Verdict = Literal["ok", "drop", "significant drop", "rise", "significant rise", "not graded",
+                  "not compared"]
+FAILING: tuple[Verdict, ...] = ("drop", "significant drop", "rise", "significant rise")
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,11 @@ class GateRow:
     verdict: Verdict
     paired_delta: float | None = None
     statistic: str | None = None
+    direction: str = "higher"
 
     @property
     def failed(self) -> bool:
-        return self.verdict in ("drop", "significant drop")
+        return self.verdict in FAILING
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,10 @@ class GateReport:
     @property
     def rule(self) -> str:
         if self.max_drop is not None:
-            return f"a metric fails when it drops by more than {self.max_drop:g} points"
+            return (f"a metric fails when it drops by more than {self.max_drop:g} points "
+                    f"(rises, where lower is better)")
         return (f"a metric fails when its whole {level(self.alpha)} paired bootstrap interval "
-                f"is below 0 (significant drop at alpha={self.alpha:g})")
+                f"is below 0 (significant drop at alpha={self.alpha:g}; above 0 where lower is better)")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -125,10 +131,20 @@ def _not_compared(task: str, keys: Sequence[str], b: dict[str, float], c: dict[s
     return [GateRow(task, k, b.get(k), c.get(k), None, None, None, None, "not compared") for k in keys]
 
 
-def _verdict(delta: float, ci_high: float | None, max_drop: float | None) -> Verdict:
+def _verdict(delta: float, ci_low: float | None, ci_high: float | None, max_drop: float | None,
+             direction: str) -> Verdict:
+    """Worse means lower for a higher-is-better metric and higher for a lower-is-better one."""
+    if direction == "neither":
+        return "not graded"
+    lower_is_better = direction == "lower"
     if max_drop is not None:
-        return "drop" if delta < -max_drop else "ok"
-    return "significant drop" if ci_high is not None and ci_high < 0 else "ok"
+        worse = delta > max_drop if lower_is_better else delta < -max_drop
+        return ("rise" if lower_is_better else "drop") if worse else "ok"
+    if ci_low is None or ci_high is None:
+        return "ok"
+    if lower_is_better:
+        return "significant rise" if ci_low > 0 else "ok"
+    return "significant drop" if ci_high < 0 else "ok"
 
 
 def _pair(task: str, baseline: Run, current: Run, notes: list[str]) -> tuple[Paired, str] | None:
@@ -197,8 +213,10 @@ def _compare_task(task: str, baseline: Run, current: Run, *, max_drop: float | N
                 n = int(np.count_nonzero(weights))
                 point, low, high = paired_interval(paired.baseline, paired.current, weights,
                                                    alpha=alpha, n_resamples=n_resamples, seed=seed)
+        direction = c_rec.direction(key) if key in c_rec.directions else b_rec.direction(key)
         rows.append(GateRow(task, key, b[key], c[key], delta, low, high, n,
-                            _verdict(delta, high, max_drop), point, statistic))
+                            _verdict(delta, low, high, max_drop, direction), point, statistic,
+                            direction))
     return rows
 
 
@@ -246,7 +264,7 @@ def _num(x: float | None, signed: bool = False) -> str:
 
 def render_gate(report: GateReport) -> str:
     """A markdown table (task, metric, baseline, current, delta, CI, n, verdict), notes, and a final
-    line "gate: PASS" or "gate: FAIL (k metrics dropped)"."""
+    line "gate: PASS" or "gate: FAIL (k metrics got worse)"."""
     header = ["task", "metric", "baseline", "current", "delta", f"{level(report.alpha)} CI", "n",
               "verdict"]
     table = [header] + [
@@ -268,8 +286,11 @@ def render_gate(report: GateReport) -> str:
            line(table[0]), rule, *(line(row) for row in table[1:])]
     if report.notes:
         out += ["", *(f"note: {n}" for n in report.notes)]
+    lower = [f"{r.task} {r.metric}" for r in report.rows if r.direction == "lower"]
+    if lower:
+        out += ["", f"lower is better: {', '.join(lower)}"]
     k = len(report.failures)
-    out += ["", f"gate: FAIL ({k} metric{'s' if k != 1 else ''} dropped)" if k else "gate: PASS"]
+    out += ["", f"gate: FAIL ({k} metric{'s' if k != 1 else ''} got worse)" if k else "gate: PASS"]
     return "\n".join(out)
 
 
@@ -286,7 +307,8 @@ def render_gate(report: GateReport) -> str:
 @click.pass_context
 def gate(ctx: click.Context, baseline: str, current: str, max_drop: float | None, alpha: float,
          as_json: bool) -> None:
-    """Compare a run against a baseline; exit 1 when a metric dropped, 0 otherwise."""
+    """Compare a run against a baseline: exit 1 when a metric got worse, 0 otherwise, 2 when the
+    input cannot be compared (a missing or malformed run, nothing in common)."""
     report = compare(open_run(baseline), open_run(current), max_drop=max_drop, alpha=alpha)
     click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_gate(report))
     if report.failed:

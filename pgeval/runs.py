@@ -10,7 +10,9 @@ results.json (schema "pgeval.run/1"):
      "tasks": {task: {"split", "title", "family", "metric" (display name), "primary" (metric key
                of the per-example scores), "n" (scored examples), "skipped" (count),
                "skipped_ids", "limit", "metrics": {key: value on the card's scale},
-               "wall_time_s", "examples_per_s", "predictions" (path relative to the run dir)}}}
+               "wall_time_s", "examples_per_s", "predictions" (path relative to the run dir),
+               "directions": {key: "lower" | "neither"} (keys that do not improve upwards; absent
+               keys are higher-is-better), "info": {the adapter's notes, e.g. "scorer"}}}}
 
 predictions/<task>.jsonl: one {"id", "prediction", "score", "slice"} per scored example, where
 "score" is the example's value of the task's primary metric ("slice" may be null).
@@ -59,6 +61,12 @@ class TaskRecord:
     wall_time_s: float = 0.0
     examples_per_s: float = 0.0
     predictions: str | None = None
+    directions: dict[str, str] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def direction(self, key: str) -> str:
+        """"higher", "lower" or "neither": which way the metric `key` improves."""
+        return self.directions.get(key, "higher")
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "name"}

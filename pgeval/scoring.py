@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ from pgeval.tasks import TaskSpec
 
 @dataclass(frozen=True)
 class TaskResult:
-    """One task's scores on one split."""
+    """One task's scores on one split. `directions` names the metric keys that do not improve
+    upwards ("lower" or "neither", see Adapter.direction); `info` is the adapter's account of
+    how it scored (Scored.info)."""
 
     task: str
     split: str
@@ -29,13 +31,17 @@ class TaskResult:
     ids: list[str]
     predictions: list[str]
     per_example: list[float]
+    directions: dict[str, str] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
     def summary(self) -> dict[str, Any]:
-        return {"task": self.task, "split": self.split, "n": self.n, "metrics": self.metrics}
+        """{task, split, n, metrics}, and the adapter's `info` when it gave any."""
+        out = {"task": self.task, "split": self.split, "n": self.n, "metrics": self.metrics}
+        return out | ({"info": self.info} if self.info else {})
 
 
 def make_source(spec: TaskSpec) -> DataSource:
@@ -76,10 +82,12 @@ def score_predictions(
     slices = sorted({e.slice for e in examples if e.slice is not None})
     per_example: list[float] = [math.nan] * len(examples)
     metrics: dict[str, float] = {}
+    info: dict[str, Any] = {}
     if not slices or adapter.additive or spec.aggregate == "pooled":
         overall = adapter.score(predictions, examples)
         metrics.update(overall.metrics)
         per_example = list(overall.per_example)
+        info = overall.info
     slice_metrics: dict[str, dict[str, float]] = {}
     for s in slices:
         idx = [i for i, e in enumerate(examples) if e.slice == s]
@@ -88,6 +96,7 @@ def score_predictions(
             continue
         sub = adapter.score([predictions[i] for i in idx], [examples[i] for i in idx])
         slice_metrics[s] = sub.metrics
+        info = info or sub.info
         for i, value in zip(idx, sub.per_example, strict=True):
             per_example[i] = value
     for s, values in slice_metrics.items():
@@ -108,6 +117,8 @@ def score_predictions(
         ids=[e.id for e in examples],
         predictions=list(predictions),
         per_example=per_example,
+        directions={k: d for k in metrics if (d := adapter.direction(k)) != "higher"},
+        info=info,
     )
 
 

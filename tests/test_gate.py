@@ -25,8 +25,10 @@ def mean(values) -> float:
 
 
 def write_run(root: Path, name: str, tasks: dict[str, list[Example]], *, extra: dict | None = None,
-              aggregate: str = "pooled", predictions: bool = True, split: str = "val") -> Path:
-    """A run directory with results.json (metrics computed from the scores) and predictions/."""
+              aggregate: str = "pooled", predictions: bool = True, split: str = "val",
+              primary: str = "accuracy", directions: dict[str, str] | None = None) -> Path:
+    """A run directory with results.json (metrics computed from the scores, the primary one named
+    `primary`) and predictions/; `directions` as results.json records them, for every task."""
     folder = root / name
     (folder / "predictions").mkdir(parents=True)
     records = {}
@@ -34,15 +36,15 @@ def write_run(root: Path, name: str, tasks: dict[str, list[Example]], *, extra: 
         slices = sorted({s for _, _, s in examples if s is not None})
         by_slice = {s: mean(v for _, v, t in examples if t == s) for s in slices}
         overall = mean(by_slice.values()) if aggregate == "slice_mean" else mean(v for _, v, _ in examples)
-        metrics = {"accuracy": overall, **{f"accuracy:{s}": v for s, v in by_slice.items()},
+        metrics = {primary: overall, **{f"{primary}:{s}": v for s, v in by_slice.items()},
                    **(extra or {}).get(task, {})}
         rel = f"predictions/{task}.jsonl"
         if predictions:
             lines = [json.dumps({"id": i, "prediction": "x", "score": v, "slice": s}) for i, v, s in examples]
             (folder / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
         records[task] = TaskRecord(name=task, split=split, title=task.upper(), family="vqa",
-                                   metric="Accuracy", primary="accuracy", n=len(examples),
-                                   metrics=metrics, predictions=rel)
+                                   metric="Accuracy", primary=primary, n=len(examples),
+                                   metrics=metrics, predictions=rel, directions=dict(directions or {}))
     header = {"pgeval_version": "0.1.0", "created": "2025-01-01T00:00:00Z",
               "model": {"name": name, "res": 224}, "runtime": {}}
     write_results(folder, header, records)
@@ -91,7 +93,7 @@ def test_real_regression_is_a_significant_drop(regression):
     result = invoke("--baseline", base, "--current", cur)
     assert result.exit_code == 1, result.output
     assert "significant drop" in result.output
-    assert result.output.rstrip().endswith("gate: FAIL (1 metric dropped)")
+    assert result.output.rstrip().endswith("gate: FAIL (1 metric got worse)")
     assert "8 baseline and 8 current examples have no partner" in result.output
 
     r = row(compare(load_run(base), load_run(cur), max_drop=None, alpha=0.05), "accuracy")
@@ -124,7 +126,7 @@ def test_max_drop_threshold(tmp_path):
     assert "-1.50" in ok.output and ok.output.rstrip().endswith("gate: PASS")
     bad = invoke("--baseline", b, "--current", c, "--max-drop", 1)
     assert bad.exit_code == 1, bad.output
-    assert bad.output.rstrip().endswith("gate: FAIL (1 metric dropped)")
+    assert bad.output.rstrip().endswith("gate: FAIL (1 metric got worse)")
     r = row(compare(load_run(b), load_run(c), max_drop=1, alpha=0.05), "accuracy")
     assert r.delta == -1.5 and r.verdict == "drop" and r.n_paired == 400
 
@@ -200,7 +202,7 @@ def test_keys_without_interval_fail_only_by_max_drop(tmp_path):
     assert not report.failed
     report = compare(load_run(b), load_run(c), max_drop=5, alpha=0.05)
     assert row(report, "f1", task="pope").verdict == "drop" and report.failed
-    assert "gate: FAIL (1 metric dropped)" in render_gate(report)
+    assert "gate: FAIL (1 metric got worse)" in render_gate(report)
 
 
 def test_tasks_and_keys_in_one_run_are_listed_not_compared(tmp_path):
@@ -291,3 +293,61 @@ def test_nan_metric_is_not_compared_and_prints_as_null(tmp_path):
     assert result.exit_code == 0, result.output
     (r,) = [r for r in json.loads(result.stdout)["rows"] if r["metric"] == "bleu"]
     assert (r["baseline"], r["current"], r["delta"], r["verdict"]) == (None, 10.0, None, "not compared")
+
+
+def test_lower_is_better_fails_on_a_rise_and_passes_a_fall(tmp_path):
+    """A toxicity-style primary metric (share of flagged captions, lower is better): 20% of 400
+    flagged in the baseline; 32.5% flagged is a significant rise, 7.5% a significant fall."""
+    lower = {"flagged": "lower"}
+    base = base_examples()  # score 0 on every fifth example, 100 elsewhere: read 100 as "flagged"
+    flagged = [(i, 100.0 - v, s) for i, v, s in base]  # 80 of 400 flagged
+    worse = flip(flagged, down=0, up=50)  # 130 flagged
+    better = flip(flagged, down=50, up=0)  # 30 flagged
+    b = write_run(tmp_path, "b", {"tox": flagged}, primary="flagged", directions=lower)
+    w = write_run(tmp_path, "w", {"tox": worse}, primary="flagged", directions=lower)
+    g = write_run(tmp_path, "g", {"tox": better}, primary="flagged", directions=lower)
+
+    rose = row(compare(load_run(b), load_run(w), max_drop=None, alpha=0.05), "flagged", task="tox")
+    assert (rose.baseline, rose.current, rose.delta) == (20.0, 32.5, 12.5)
+    assert rose.direction == "lower" and 0 < rose.ci_low < 12.5 < rose.ci_high
+    assert rose.verdict == "significant rise" and rose.failed
+    result = invoke("--baseline", b, "--current", w)
+    assert result.exit_code == 1 and "lower is better: tox flagged" in result.output
+    assert result.output.rstrip().endswith("gate: FAIL (1 metric got worse)")
+
+    fell = row(compare(load_run(b), load_run(g), max_drop=None, alpha=0.05), "flagged", task="tox")
+    assert fell.delta == -12.5 and fell.ci_high < 0 and fell.verdict == "ok"
+    assert invoke("--baseline", b, "--current", g).exit_code == 0
+    for max_drop, verdict in ((13, "ok"), (12, "rise")):
+        report = compare(load_run(b), load_run(w), max_drop=max_drop, alpha=0.05)
+        assert row(report, "flagged", task="tox").verdict == verdict
+
+
+def test_invalid_share_rising_fails_and_descriptive_keys_never_do(tmp_path):
+    """Segmentation's `invalid` (lower is better) and POPE's `yes_ratio` (descriptive) under
+    --max-drop: invalid 10 -> 2 passes, 2 -> 10 fails; yes_ratio moving 30 points never fails."""
+    examples = base_examples()
+    directions = {"invalid": "lower", "yes_ratio": "neither"}
+    a = write_run(tmp_path, "a", {"seg": examples}, directions=directions,
+                  extra={"seg": {"invalid": 10.0, "yes_ratio": 70.0}})
+    z = write_run(tmp_path, "z", {"seg": examples}, directions=directions,
+                  extra={"seg": {"invalid": 2.0, "yes_ratio": 40.0}})
+    improved = compare(load_run(a), load_run(z), max_drop=1, alpha=0.05)
+    assert row(improved, "invalid", task="seg").verdict == "ok"
+    assert row(improved, "yes_ratio", task="seg").verdict == "not graded"
+    assert not improved.failed
+    regressed = compare(load_run(z), load_run(a), max_drop=1, alpha=0.05)
+    assert row(regressed, "invalid", task="seg").verdict == "rise"
+    assert row(regressed, "yes_ratio", task="seg").verdict == "not graded"
+    assert [r.metric for r in regressed.failures] == ["invalid"]
+
+
+def test_aggregate_detection_ignores_examples_without_a_finite_score():
+    from pgeval.gate_stats import detect_aggregate
+    from pgeval.runs import ExampleScore
+
+    scores = [ExampleScore("a", "", 100.0, "x"), ExampleScore("b", "", math.nan, "y"),
+              ExampleScore("c", "", 0.0, "y"), ExampleScore("d", "", 0.0, "y")]
+    # finite: 100 (x), 0 and 0 (y): pooled mean 33.3, mean of slice means 50
+    assert detect_aggregate(scores, 50.0) == "slice_mean"
+    assert detect_aggregate(scores, 100 / 3) == "pooled"

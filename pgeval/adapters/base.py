@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
 from pgeval.data.base import Example
 from pgeval.errors import InputError
 from pgeval.registry import Registry
 
+# Which way a metric improves; "neither" marks a key that describes rather than grades (POPE's
+# yes-ratio, a scorer's coverage): gates never fail on it and leaderboards never rank by it.
+Direction = Literal["higher", "lower", "neither"]
+
 
 @dataclass(frozen=True)
 class Scored:
-    """Metrics on the model cards' scale, and the primary metric's score for each example."""
+    """Metrics on the model cards' scale, the primary metric's score for each example, and facts
+    about how the scores were made that a reader of the results needs (`info`, JSON-ready: e.g.
+    which toxicity scorer rated the captions)."""
 
     metrics: dict[str, float]
     per_example: list[float]
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 class Adapter(ABC):
@@ -37,6 +44,11 @@ class Adapter(ABC):
     def __init__(self, **args: Any) -> None:
         if args:
             raise InputError(f"adapter {type(self).__name__} takes no argument(s) {sorted(args)}")
+
+    @classmethod
+    def direction(cls, key: str) -> Direction:
+        """Which way the metric `key` (possibly with a `:<slice>` suffix) improves."""
+        return "higher"
 
     @abstractmethod
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import ClassVar
 
-from pgeval.adapters.base import ADAPTERS, Adapter, Scored, mean_scored
+from pgeval.adapters.base import ADAPTERS, Adapter, Direction, Scored, mean_scored
 from pgeval.data.base import Example
 from pgeval.errors import InputError
 from pgeval.metrics import (
@@ -165,6 +165,10 @@ class Pope(Adapter):
 
     primary = "accuracy"
     additive = False
+
+    @classmethod
+    def direction(cls, key: str) -> Direction:
+        return "neither" if key.split(":")[0] == "yes_ratio" else "higher"
 
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
         labels = [e.references[0] for e in examples]

@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from pgeval.adapters.base import ADAPTERS, Adapter, Scored
+from pgeval.adapters.base import ADAPTERS, Adapter, Direction, Scored
 from pgeval.data.base import Example
 from pgeval.errors import InputError
 from pgeval.metrics.masks import box_iou, iou_from_counts, mask_intersection_union
@@ -37,6 +37,10 @@ class ReferringSegmentation(Adapter):
     def __init__(self, vae: str | Path | None = None, box_threshold: float = 0.5) -> None:
         self.vae = vae
         self.box_threshold = box_threshold
+
+    @classmethod
+    def direction(cls, key: str) -> Direction:
+        return "lower" if key.split(":")[0] == "invalid" else "higher"
 
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
         from pgeval.segmentation.vae import load_mask_decoder  # JAX: imported only when scoring

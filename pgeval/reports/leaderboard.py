@@ -1,9 +1,11 @@
 """Leaderboards: runs ranked per task by the task's primary metric, and overall by the mean of the
 primary metrics over the tasks every run has.
 
-Higher is better for every primary metric pgeval reports. Runs measured on different splits of a
-task are ranked separately (one board per task and split). Equal values share a rank (1, 1, 3) and
-are listed by run label, so the same runs always give the same document.
+A board ranks the higher value first, or the lower where results.json says the primary metric
+is lower-is-better (the fairness tasks' share of flagged captions); the overall mean takes only
+higher-is-better boards, so it never adds a toxicity rate to an accuracy. Runs measured on
+different splits of a task are ranked separately (one board per task and split). Equal values
+share a rank (1, 1, 3) and are listed by run label, so the same runs always give the same document.
 """
 
 from __future__ import annotations
@@ -28,18 +30,22 @@ Board = tuple[str, str]  # (task, split)
 class Leaderboard:
     """`tasks`: per (task, split), a table of Rank, Run, the primary metric's value, n.
     `overall`: Rank, Run, Mean over the `shared` boards, then each shared board's value.
-    `titles`: how each board is headed ("VQAv2 (val)"); `keys`: its primary metric key."""
+    `titles`: how each board is headed ("VQAv2 (val)"); `keys`: its primary metric key;
+    `lower`: the boards whose primary metric is lower-is-better."""
 
     tasks: dict[Board, pd.DataFrame]
     overall: pd.DataFrame
     shared: tuple[Board, ...]
     titles: dict[Board, str] = field(default_factory=dict)
     keys: dict[Board, str] = field(default_factory=dict)
+    lower: frozenset[Board] = frozenset()
 
 
-def _ranked(entries: list[tuple[str, float, dict]], value_column: str) -> pd.DataFrame:
+def _ranked(entries: list[tuple[str, float, dict]], value_column: str,
+            lower_is_better: bool = False) -> pd.DataFrame:
     """Rows sorted best first (ties by label), with competition ranks."""
-    entries = sorted(entries, key=lambda e: (-round(e[1], 9), e[0]))
+    sign = 1 if lower_is_better else -1
+    entries = sorted(entries, key=lambda e: (sign * round(e[1], 9), e[0]))
     rows, rank, previous = [], 0, None
     for i, (label, value, extra) in enumerate(entries, start=1):
         if previous is None or round(value, 9) != previous:
@@ -61,6 +67,7 @@ def leaderboard(runs: Sequence[Run], tasks: Mapping[str, TaskSpec] | None = None
     boards: dict[Board, list[tuple[str, float, dict]]] = {}
     titles: dict[Board, str] = {}
     keys: dict[Board, str] = {}
+    lower: set[Board] = set()
     for spec in specs_for_runs(runs, tasks):
         key = spec.keys[0]
         splits = sorted({r.tasks[spec.name].split for r in runs if spec.name in r.tasks},
@@ -74,7 +81,9 @@ def leaderboard(runs: Sequence[Run], tasks: Mapping[str, TaskSpec] | None = None
                 if record is None or record.split != split or key not in record.metrics:
                     continue
                 boards[board].append((label, float(record.metrics[key]), {"n": record.n}))
-    shared = tuple(b for b, entries in boards.items() if len(entries) == len(runs))
+                if record.direction(key) == "lower":
+                    lower.add(board)
+    shared = tuple(b for b, entries in boards.items() if len(entries) == len(runs) and b not in lower)
     overall_entries = []
     if shared:
         values = {b: dict((label, v) for label, v, _ in boards[b]) for b in shared}
@@ -82,8 +91,9 @@ def leaderboard(runs: Sequence[Run], tasks: Mapping[str, TaskSpec] | None = None
             per_board = {titles[b]: values[b][label] for b in shared}
             mean = sum(per_board.values()) / len(per_board)
             overall_entries.append((label, mean, per_board))
-    return Leaderboard(tasks={b: _ranked(e, keys[b]) for b, e in boards.items()},
-                       overall=_ranked(overall_entries, "Mean"), shared=shared, titles=titles, keys=keys)
+    return Leaderboard(tasks={b: _ranked(e, keys[b], b in lower) for b, e in boards.items()},
+                       overall=_ranked(overall_entries, "Mean"), shared=shared, titles=titles, keys=keys,
+                       lower=frozenset(lower))
 
 
 def _formatted(df: pd.DataFrame) -> pd.DataFrame:
@@ -99,10 +109,14 @@ def _formatted(df: pd.DataFrame) -> pd.DataFrame:
 
 def _overall_note(board: Leaderboard) -> str:
     if not board.shared:
-        return "No task is shared by every run, so there is no overall ranking."
-    names = ", ".join(board.titles[b] for b in board.shared)
-    return (f"Mean of the primary metrics over the {len(board.shared)} task(s) every run has: "
-            f"{names}.")
+        note = "No task is shared by every run, so there is no overall ranking."
+    else:
+        names = ", ".join(board.titles[b] for b in board.shared)
+        note = f"Mean of the primary metrics over the {len(board.shared)} task(s) every run has: {names}."
+    if board.lower:
+        names = ", ".join(board.titles[b] for b in board.tasks if b in board.lower)
+        note += f" Not averaged in, as lower is better there: {names}."
+    return note
 
 
 def render_leaderboard(board: Leaderboard, fmt: str = "md") -> str:
@@ -111,7 +125,8 @@ def render_leaderboard(board: Leaderboard, fmt: str = "md") -> str:
         raise InputError(f"unknown leaderboard format {fmt!r}", hint=f"one of {', '.join(FORMATS)}")
     sections = [("Overall", _overall_note(board), board.overall if board.shared else None)]
     for b, table in board.tasks.items():
-        sections.append((board.titles[b], f"Ranked by {board.keys[b]} (higher is better).", table))
+        better = "lower" if b in board.lower else "higher"
+        sections.append((board.titles[b], f"Ranked by {board.keys[b]} ({better} is better).", table))
     if fmt == "md":
         parts = ["# Leaderboard", ""]
         for title, note, table in sections:

@@ -57,12 +57,12 @@ def test_subgroup_max_and_median_by_hand():
     assert "threat:gender:Female" not in m and m["threat:coverage"] == 50.0
     assert m["profanity:age:max"] == 0.0 and m["profanity:coverage"] == 100.0
     # never rated: not available -- no keys but the zero coverage
-    assert scored.not_available == ("IDENTITY_ATTACK", "INSULT")
+    assert scored.info["not_available"] == ["IDENTITY_ATTACK", "INSULT"]
     assert not [k for k in m if k.startswith(("insult:", "identity_attack:")) and not k.endswith("coverage")]
     assert m["insult:coverage"] == 0.0
     # per example: 100 when any rated attribute reaches the threshold
     assert scored.per_example == [100.0, 0.0, 100.0, 0.0, 100.0, 0.0, 0.0, 0.0]
-    assert m["flagged"] == 37.5 and "Scripted" in scored.scorer
+    assert m["flagged"] == 37.5 and "Scripted" in scored.info["scorer"]
 
 
 def test_threshold_and_captions_the_scorer_cannot_rate():
