@@ -228,17 +228,13 @@ def run_evaluation(
 
 
 def write_model_card(run: Run) -> Path:
-    from pgeval.reports.table import fairness_sections, model_card_table, render
+    """model_card.md: the run's `pgeval table` (against the card of its own model family)."""
+    from pgeval.reports.cells import model_and_resolution
+    from pgeval.reports.table import tables_text
 
-    reference = run.model.get("family", "paligemma")
-    parts = [f"# {'Demo: ' if run.model.get('demo') else ''}{run.label}"]
-    if any(t.family != "fairness" for t in run.tasks.values()):
-        parts.append(render(model_card_table([run], reference=reference), "md"))
-    fairness = fairness_sections([run])
-    if fairness:
-        parts.append(fairness)
+    heading = f"# {'Demo: ' if run.model.get('demo') else ''}{model_and_resolution(run)}"
     path = run.directory / MODEL_CARD
-    atomic_write_text(path, "\n\n".join(parts) + "\n")
+    atomic_write_text(path, f"{heading}\n\n{tables_text([run], 'md')}\n")
     return path
 
 

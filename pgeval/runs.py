@@ -88,11 +88,6 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def label(self) -> str:
-        """How tables name the run: model name and resolution."""
-        return f"{self.model.get('name', self.path.name)} {self.model.get('res', '')}".strip()
-
-    @property
     def directory(self) -> Path:
         return self.path if self.path.is_dir() else self.path.parent
 

@@ -35,6 +35,9 @@ CARD_ORDER = (
 
 Item = tuple[str, str | None]
 
+# A number of 3 or 4 digits standing alone in a checkpoint name: a resolution (224, 448, 896).
+RESOLUTION_IN_NAME = re.compile(r"(?<!\d)\d{3,4}(?!\d)")
+
 
 def family_title(family: str) -> str:
     return FAMILY_TITLES.get(family, family.capitalize())
@@ -45,6 +48,13 @@ def order_key(spec: TaskSpec) -> tuple:
     fam = FAMILIES.index(spec.family) if spec.family in FAMILIES else len(FAMILIES)
     row = CARD_ORDER.index(spec.name) if spec.name in CARD_ORDER else len(CARD_ORDER)
     return fam, spec.family, row, spec.title, spec.name
+
+
+def default_reference(runs: Sequence[Run]) -> str:
+    """The card to compare with when none is named: "paligemma2" when every run is a PaliGemma 2
+    run (results.json's `model.family`), "paligemma" otherwise."""
+    every_pg2 = bool(runs) and all(run.model.get("family") == "paligemma2" for run in runs)
+    return "paligemma2" if every_pg2 else "paligemma"
 
 
 def check_reference(reference: str) -> None:
@@ -153,12 +163,27 @@ def join_cell(parts: Iterable[str]) -> str:
     return MISSING if all(p == MISSING for p in parts) else "/".join(parts)
 
 
+def name_resolution(name: str) -> int | None:
+    """The resolution a checkpoint name carries: its last number of 3 or 4 digits ("pt_224",
+    "paligemma2-3b-pt-448.b16"); None when it has none."""
+    numbers = RESOLUTION_IN_NAME.findall(name)
+    return int(numbers[-1]) if numbers else None
+
+
+def model_and_resolution(run: Run) -> str:
+    """The checkpoint name, followed by "@res" unless the name already says the run's resolution:
+    "paligemma-3b-pt-224", "paligemma-3b-pt-224 @448" (evaluated at 448 px), "my-ckpt @896"."""
+    name = str(run.model.get("name", run.directory.name))
+    _, res = published_model(run)
+    return name if res is None or name_resolution(name) == res else f"{name} @{res}"
+
+
 def run_labels(runs: Sequence[Run]) -> list[str]:
-    """Column labels: model name and resolution, "demo " in front of demo runs, and a counter
-    after a label that an earlier run already has."""
+    """Column labels: model and resolution (`model_and_resolution`), "demo " in front of demo
+    runs, and a counter after a label that an earlier run already has."""
     labels: list[str] = []
     for run in runs:
-        label = ("demo " if run.model.get("demo") else "") + run.label
+        label = ("demo " if run.model.get("demo") else "") + model_and_resolution(run)
         base, n = label, 1
         while label in labels:
             n += 1

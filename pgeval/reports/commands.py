@@ -9,14 +9,15 @@ from pathlib import Path
 import click
 
 from pgeval.errors import InputError
-from pgeval.reports.cells import REFERENCES
+from pgeval.reports.cells import REFERENCES, default_reference
 from pgeval.runs import Run, atomic_write_text, load_run
 from pgeval.tasks import load_tasks
 
 run_dirs_argument = click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
 reference_option = click.option(
-    "--reference", type=click.Choice(REFERENCES), default="paligemma", show_default=True,
-    help="Model card whose layout and published numbers to compare with (none: ours only).")
+    "--reference", type=click.Choice(REFERENCES), default=None,
+    help="Model card whose layout and published numbers to compare with (none: ours only). "
+         "Default: paligemma2 when every run is a PaliGemma 2 run, else paligemma.")
 tasks_dir_option = click.option(
     "--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(file_okay=False),
     help="Extra folder of task spec files (repeatable), for tasks the runs have beyond the built-ins.")
@@ -49,19 +50,12 @@ def _emit(text: str, out: str | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the table here instead of printing it.")
 @tasks_dir_option
-def table_command(run_dirs: Sequence[str], fmt: str, reference: str, out: str | None,
+def table_command(run_dirs: Sequence[str], fmt: str, reference: str | None, out: str | None,
                   tasks_dirs: Sequence[str]) -> None:
     """Tabulate runs like the PaliGemma model cards, beside the card's published numbers."""
-    from pgeval.reports.table import fairness_sections, model_card_table, render
+    from pgeval.reports.table import tables_text
 
-    runs = load_runs(run_dirs)
-    tasks = load_tasks(tasks_dirs)
-    parts = [render(model_card_table(runs, reference, tasks), fmt)]
-    if fmt in ("md", "html", "latex"):
-        fairness = fairness_sections(runs, tasks, fmt)
-        if fairness:
-            parts.append(fairness)
-    _emit("\n\n".join(parts), out)
+    _emit(tables_text(load_runs(run_dirs), fmt, reference, load_tasks(tasks_dirs)), out)
 
 
 @click.command("leaderboard")
@@ -84,12 +78,13 @@ def leaderboard_command(run_dirs: Sequence[str], fmt: str, out: str | None,
 @click.option("--out", required=True, type=click.Path(), help="Folder to write the PNG files into.")
 @reference_option
 @tasks_dir_option
-def plot_command(run_dirs: Sequence[str], out: str, reference: str, tasks_dirs: Sequence[str]) -> None:
+def plot_command(run_dirs: Sequence[str], out: str, reference: str | None,
+                 tasks_dirs: Sequence[str]) -> None:
     """Plot score against resolution per task, and each run against the card's numbers."""
     from pgeval.reports.plots import plot_runs
 
     runs = load_runs(run_dirs)
-    paths = plot_runs(runs, out, reference, load_tasks(tasks_dirs))
+    paths = plot_runs(runs, out, reference or default_reference(runs), load_tasks(tasks_dirs))
     for path in paths:
         click.echo(str(path))
     if not paths:

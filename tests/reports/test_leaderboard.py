@@ -24,12 +24,12 @@ def test_per_task_ranks_and_ties(runs):
     assert list(board.tasks) == [("coco_captions", "val"), ("vqav2", "val"), ("pope", "test"),
                                  ("chartqa", "test"), ("tallyqa", "test")]
     assert ranking(board.tasks[("vqav2", "val")]) == [
-        (1, "pt_448 448", 85.0), (2, "pt_224 224", 80.0), (3, "demo tiny_56 224", 10.0)]
+        (1, "pt_448", 85.0), (2, "pt_224", 80.0), (3, "demo tiny_56 @224", 10.0)]
     # POPE's primary metric is accuracy:random, equal for pt_224 and pt_448: a shared rank, by label.
     assert board.keys[("pope", "test")] == "accuracy:random"
     assert ranking(board.tasks[("pope", "test")]) == [
-        (1, "pt_224 224", 88.0), (1, "pt_448 448", 88.0), (3, "demo tiny_56 224", 50.0)]
-    assert ranking(board.tasks[("tallyqa", "test")]) == [(1, "pt_224 224", 80.0)]
+        (1, "pt_224", 88.0), (1, "pt_448", 88.0), (3, "demo tiny_56 @224", 50.0)]
+    assert ranking(board.tasks[("tallyqa", "test")]) == [(1, "pt_224", 80.0)]
     assert list(board.tasks[("chartqa", "test")].columns) == ["Rank", "Run", "relaxed_accuracy", "n"]
 
 
@@ -37,8 +37,8 @@ def test_overall_mean_uses_only_tasks_every_run_has(runs):
     board = leaderboard(runs, TASKS)
     assert board.shared == (("vqav2", "val"), ("pope", "test"))
     # (85 + 88) / 2, (80 + 88) / 2, (10 + 50) / 2: COCO, ChartQA and TallyQA do not count.
-    assert ranking(board.overall) == [(1, "pt_448 448", 86.5), (2, "pt_224 224", 84.0),
-                                      (3, "demo tiny_56 224", 30.0)]
+    assert ranking(board.overall) == [(1, "pt_448", 86.5), (2, "pt_224", 84.0),
+                                      (3, "demo tiny_56 @224", 30.0)]
     assert list(board.overall.columns) == ["Rank", "Run", "Mean", "VQAv2 (val)", "POPE (test)"]
 
 
@@ -47,8 +47,8 @@ def test_ties_do_not_depend_on_the_order_runs_are_given(tmp_path):
     b = make_run(tmp_path / "b", "a_model", 224, {"vqav2": {"accuracy": 50.0}, "docvqa": {"anls": 70.0}})
     c = make_run(tmp_path / "c", "c_model", 224, {"vqav2": {"accuracy": 60.0}, "docvqa": {"anls": 61.0}})
     forward = leaderboard([a, b, c], TASKS)
-    assert ranking(forward.overall) == [(1, "c_model 224", 60.5), (2, "a_model 224", 60.0),
-                                        (2, "b_model 224", 60.0)]
+    assert ranking(forward.overall) == [(1, "c_model @224", 60.5), (2, "a_model @224", 60.0),
+                                        (2, "b_model @224", 60.0)]
     backward = leaderboard([c, b, a], TASKS)
     assert render_leaderboard(forward, "md") == render_leaderboard(backward, "md")
 
@@ -61,9 +61,9 @@ def test_splits_rank_apart_and_a_missing_primary_metric_leaves_a_run_off(tmp_pat
                                                  "vqav2": {"accuracy:yes/no": 90.0}})
     board = leaderboard([a, b, c], TASKS)
     assert list(board.tasks) == [("vqav2", "val"), ("rsvqa_hr", "test"), ("rsvqa_hr", "test2")]
-    assert ranking(board.tasks[("rsvqa_hr", "test")]) == [(1, "pt_896 896", 93.0), (2, "pt_224 224", 92.0)]
-    assert ranking(board.tasks[("rsvqa_hr", "test2")]) == [(1, "pt_448 448", 91.0)]
-    assert ranking(board.tasks[("vqav2", "val")]) == [(1, "pt_448 448", 82.0), (2, "pt_224 224", 80.0)]
+    assert ranking(board.tasks[("rsvqa_hr", "test")]) == [(1, "pt_896", 93.0), (2, "pt_224", 92.0)]
+    assert ranking(board.tasks[("rsvqa_hr", "test2")]) == [(1, "pt_448", 91.0)]
+    assert ranking(board.tasks[("vqav2", "val")]) == [(1, "pt_448", 82.0), (2, "pt_224", 80.0)]
     assert board.shared == ()
     assert board.overall.empty
     text = render_leaderboard(board, "md")
@@ -77,12 +77,12 @@ def test_render_md_and_html(runs):
     headings = [line for line in md.splitlines() if line.startswith("#")]
     assert headings == ["# Leaderboard", "## Overall", "## COCO captions (val)", "## VQAv2 (val)",
                         "## POPE (test)", "## ChartQA (test)", "## TallyQA (test)"]
-    assert "| 1      | pt_448 448       | 86.50  | 85.00         | 88.00         |" in md
+    assert "| 1      | pt_448            | 86.50  | 85.00         | 88.00         |" in md
     assert "Mean of the primary metrics over the 2 task(s) every run has: VQAv2 (val), POPE (test)." in md
     html = render_leaderboard(board, "html")
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     assert html.count("<table") == 6 and html.count("<h2>") == 6
-    assert "<td>demo tiny_56 224</td>" in html and "<td>86.50</td>" in html
+    assert "<td>demo tiny_56 @224</td>" in html and "<td>86.50</td>" in html
     with pytest.raises(InputError):
         render_leaderboard(board, "latex")
     with pytest.raises(InputError):

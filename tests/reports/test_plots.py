@@ -31,8 +31,8 @@ def test_a_224_448_pair_gives_one_plot_per_task_and_one_per_run(pair, tmp_path):
     paths = plot_runs(pair, out, "paligemma", TASKS)
     assert [p.name for p in paths] == [
         "resolution_coco_captions.png", "resolution_vqav2.png", "resolution_pope.png",
-        "resolution_chartqa.png", "resolution_tallyqa.png", "published_pt_224_224.png",
-        "published_pt_448_448.png"]
+        "resolution_chartqa.png", "resolution_tallyqa.png", "published_pt_224.png",
+        "published_pt_448.png"]
     assert sorted(out.iterdir()) == sorted(paths)
     for path in paths[:5]:
         fmt, size, pixels = opened(path)
@@ -63,7 +63,7 @@ def test_no_reference_no_comparison_charts_and_demo_runs_are_plotted(pair, tmp_p
     assert "published_demo_tiny_56_224.png" in [p.name for p in paths]
     # PaliGemma 2 numbers: ChartQA compares its human split, the first value of that card's cell.
     paths = plot_runs([pair[0]], tmp_path / "pg2", "paligemma2", TASKS)
-    assert [p.name for p in paths if p.name.startswith("published_")] == ["published_pt_224_224.png"]
+    assert [p.name for p in paths if p.name.startswith("published_")] == ["published_pt_224.png"]
 
 
 def test_bad_output_folder(pair, tmp_path):

@@ -7,8 +7,11 @@ import pytest
 from click.testing import CliRunner
 
 from pgeval.errors import InputError
+from pgeval.reports.cells import run_labels
 from pgeval.reports.commands import table_command
 from pgeval.reports.table import model_card_table, render
+from pgeval.tasks import get_task
+from pgeval.toxicity.table import published_metrics
 from tests.reports.runs_fixture import PT224, TASKS, make_run, three_runs
 
 
@@ -37,20 +40,20 @@ def test_exact_markdown_of_a_small_table(tmp_path):
     run = make_run(tmp_path / "r", "pt_224", 224, {k: PT224[k] for k in ("pope", "vqav2", "coco_captions")})
     text = render(model_card_table([run], "paligemma", TASKS), "md")
     assert text == (
-        "| Benchmark              | Metric (split)                                   | pt_224 224        "
-        "| pt_224 224: published   | pt_224 224: Δ     |\n"
+        "| Benchmark              | Metric (split)                                   | pt_224            "
+        "| pt_224: published   | pt_224: Δ         |\n"
         "|:-----------------------|:-------------------------------------------------|:------------------"
-        "|:------------------------|:------------------|\n"
+        "|:--------------------|:------------------|\n"
         "| **Captioning**         |                                                  |                   "
-        "|                         |                   |\n"
+        "|                     |                   |\n"
         "| COCO captions          | CIDEr (val)                                      | 140.00            "
-        "| 141.92                  | −1.92             |\n"
+        "| 141.92              | −1.92             |\n"
         "| **Question answering** |                                                  |                   "
-        "|                         |                   |\n"
+        "|                     |                   |\n"
         "| VQAv2                  | Accuracy (val)                                   | 80.00             "
-        "| 83.19                   | −3.19             |\n"
+        "| 83.19               | −3.19             |\n"
         "| POPE                   | Accuracy (random / popular / adversarial) (test) | 88.00/86.50/85.00 "
-        "| 87.80/85.87/84.27       | +0.20/+0.63/+0.73 |\n")
+        "| 87.80/85.87/84.27   | +0.20/+0.63/+0.73 |\n")
 
 
 def test_families_in_card_order_and_rows_in_card_order(runs):
@@ -62,58 +65,58 @@ def test_families_in_card_order_and_rows_in_card_order(runs):
 
 def test_paligemma_reference_cells_published_and_deltas(runs):
     rows = md_rows(render(model_card_table(runs, "paligemma", TASKS), "md"))
-    assert rows["header"][:3] == ["Benchmark", "Metric (split)", "pt_224 224"]
-    assert cell(rows, "POPE", "pt_224 224") == "88.00/86.50/85.00"
-    assert cell(rows, "POPE", "pt_224 224: published") == "87.80/85.87/84.27"
-    assert cell(rows, "POPE", "pt_224 224: Δ") == "+0.20/+0.63/+0.73"
-    assert cell(rows, "POPE", "pt_448 448") == "88.00/87.00/86.00"
-    assert cell(rows, "POPE", "pt_448 448: published") == "88.23/86.77/85.90"
-    assert cell(rows, "POPE", "pt_448 448: Δ") == "−0.23/+0.23/+0.10"
+    assert rows["header"][:3] == ["Benchmark", "Metric (split)", "pt_224"]
+    assert cell(rows, "POPE", "pt_224") == "88.00/86.50/85.00"
+    assert cell(rows, "POPE", "pt_224: published") == "87.80/85.87/84.27"
+    assert cell(rows, "POPE", "pt_224: Δ") == "+0.20/+0.63/+0.73"
+    assert cell(rows, "POPE", "pt_448") == "88.00/87.00/86.00"
+    assert cell(rows, "POPE", "pt_448: published") == "88.23/86.77/85.90"
+    assert cell(rows, "POPE", "pt_448: Δ") == "−0.23/+0.23/+0.10"
     assert cell(rows, "TallyQA", "Metric (split)") == "Accuracy (test_simple / test_complex) (test)"
-    assert cell(rows, "TallyQA", "pt_224 224") == "80.00/70.00"
-    assert cell(rows, "TallyQA", "pt_224 224: Δ") == "−1.72/+0.44"
+    assert cell(rows, "TallyQA", "pt_224") == "80.00/70.00"
+    assert cell(rows, "TallyQA", "pt_224: Δ") == "−1.72/+0.44"
     # pt_448 has no TallyQA: ours and Δ are missing, the card's number is still shown.
-    assert cell(rows, "TallyQA", "pt_448 448") == "–"
-    assert cell(rows, "TallyQA", "pt_448 448: published") == "84.86/72.27"
-    assert cell(rows, "TallyQA", "pt_448 448: Δ") == "–"
+    assert cell(rows, "TallyQA", "pt_448") == "–"
+    assert cell(rows, "TallyQA", "pt_448: published") == "84.86/72.27"
+    assert cell(rows, "TallyQA", "pt_448: Δ") == "–"
     # The PaliGemma card prints ChartQA's mean of human and augmented only.
-    assert cell(rows, "ChartQA", "pt_448 448") == "70.00"
-    assert cell(rows, "ChartQA", "pt_448 448: published") == "71.36"
-    assert cell(rows, "COCO captions", "pt_448 448: Δ") == "+0.40"
+    assert cell(rows, "ChartQA", "pt_448") == "70.00"
+    assert cell(rows, "ChartQA", "pt_448: published") == "71.36"
+    assert cell(rows, "COCO captions", "pt_448: Δ") == "+0.40"
 
 
 def test_demo_runs_are_labelled_and_partial_cells_keep_their_slots(runs):
     rows = md_rows(render(model_card_table(runs, "paligemma", TASKS), "md"))
-    assert "demo tiny_56 224" in rows["header"]
-    assert cell(rows, "POPE", "demo tiny_56 224") == "50.00/–/–"
-    assert cell(rows, "POPE", "demo tiny_56 224: Δ") == "−37.80/–/–"
-    assert cell(rows, "COCO captions", "demo tiny_56 224") == "–"
+    assert "demo tiny_56 @224" in rows["header"]
+    assert cell(rows, "POPE", "demo tiny_56 @224") == "50.00/–/–"
+    assert cell(rows, "POPE", "demo tiny_56 @224: Δ") == "−37.80/–/–"
+    assert cell(rows, "COCO captions", "demo tiny_56 @224") == "–"
 
 
 def test_paligemma2_reference_uses_its_card_layout(runs):
     rows = md_rows(render(model_card_table(runs, "paligemma2", TASKS), "md"))
     # ChartQA on the PaliGemma 2 card: human then augmented (the spec's key order).
-    assert cell(rows, "ChartQA", "pt_224 224") == "40.00/70.00"
-    assert cell(rows, "ChartQA", "pt_224 224: published") == "42.0/74.4"
-    assert cell(rows, "ChartQA", "pt_224 224: Δ") == "−2.00/−4.40"
-    assert cell(rows, "ChartQA", "pt_448 448: published") == "54.0/89.2"
+    assert cell(rows, "ChartQA", "pt_224") == "40.00/70.00"
+    assert cell(rows, "ChartQA", "pt_224: published") == "42.0/74.4"
+    assert cell(rows, "ChartQA", "pt_224: Δ") == "−2.00/−4.40"
+    assert cell(rows, "ChartQA", "pt_448: published") == "54.0/89.2"
     assert cell(rows, "ChartQA", "Metric (split)") == "Mean relaxed accuracy (test_human, test_aug) (test)"
     # POPE is not on the PaliGemma 2 card: the primary metric alone, nothing published.
-    assert cell(rows, "POPE", "pt_224 224") == "88.00"
-    assert cell(rows, "POPE", "pt_224 224: published") == "–"
-    assert cell(rows, "VQAv2", "pt_224 224: published") == "83.0"
-    assert cell(rows, "VQAv2", "pt_224 224: Δ") == "−3.00"
+    assert cell(rows, "POPE", "pt_224") == "88.00"
+    assert cell(rows, "POPE", "pt_224: published") == "–"
+    assert cell(rows, "VQAv2", "pt_224: published") == "83.0"
+    assert cell(rows, "VQAv2", "pt_224: Δ") == "−3.00"
 
 
 def test_no_reference_shows_only_our_primary_values(runs):
     df = model_card_table(runs, "none", TASKS)
-    assert list(df.columns) == ["Family", "Benchmark", "Metric (split)", "pt_224 224", "pt_448 448",
-                                "demo tiny_56 224"]
+    assert list(df.columns) == ["Family", "Benchmark", "Metric (split)", "pt_224", "pt_448",
+                                "demo tiny_56 @224"]
     pope = df[df["Benchmark"] == "POPE"].iloc[0]
-    assert pope["pt_224 224"] == "88.00"
+    assert pope["pt_224"] == "88.00"
     assert pope["Metric (split)"] == "Accuracy (random / popular / adversarial) (test)"
     tally = df[df["Benchmark"] == "TallyQA"].iloc[0]
-    assert tally["pt_224 224"] == "80.00"
+    assert tally["pt_224"] == "80.00"
 
 
 def test_card_precision_split_items_model_size_and_resolution(tmp_path):
@@ -128,26 +131,26 @@ def test_card_precision_split_items_model_size_and_resolution(tmp_path):
     d = make_run(tmp_path / "d", "pt_896", 896, {"vqav2": {"accuracy": 80.0}, "docvqa": {"anls": 85.0},
                                                  "countbenchqa": {"accuracy": 80.0}})
     rows = md_rows(render(model_card_table([a, b, c, d], "paligemma", TASKS), "md"))
-    assert cell(rows, "COCO-35L", "pt_224 224: published") == "139.2/115.8/116.4"
-    assert cell(rows, "COCO-35L", "pt_224 224: Δ") == "+0.80/+0.20/+0.60"
-    assert cell(rows, "SciCap", "pt_224 224") == "160.00/0.20"
-    assert cell(rows, "SciCap", "pt_224 224: published") == "162.25/0.192"
+    assert cell(rows, "COCO-35L", "pt_224: published") == "139.2/115.8/116.4"
+    assert cell(rows, "COCO-35L", "pt_224: Δ") == "+0.80/+0.20/+0.60"
+    assert cell(rows, "SciCap", "pt_224") == "160.00/0.20"
+    assert cell(rows, "SciCap", "pt_224: published") == "162.25/0.192"
     assert cell(rows, "RSVQA-HR", "Metric (split)") == "Mean accuracy (test / test2) (test/test2)"
-    assert cell(rows, "RSVQA-HR", "pt_224 224") == "92.00/–"
-    assert cell(rows, "RSVQA-HR", "pt_224 224 (2)") == "–/90.00"
-    assert cell(rows, "RSVQA-HR", "pt_224 224 (2): published") == "92.61/90.58"
-    assert cell(rows, "RSVQA-HR", "pt_224 224 (2): Δ") == "–/−0.58"
+    assert cell(rows, "RSVQA-HR", "pt_224") == "92.00/–"
+    assert cell(rows, "RSVQA-HR", "pt_224 (2)") == "–/90.00"
+    assert cell(rows, "RSVQA-HR", "pt_224 (2): published") == "92.61/90.58"
+    assert cell(rows, "RSVQA-HR", "pt_224 (2): Δ") == "–/−0.58"
     # A PaliGemma 2 10B run against the PaliGemma card: no such model there.
-    assert cell(rows, "VQAv2", "pg2_10b_224 224: published") == "–"
+    assert cell(rows, "VQAv2", "pg2_10b_224: published") == "–"
     # 896 px: the card has DocVQA there but not VQAv2; CountBenchQA is not on this card at all.
-    assert cell(rows, "VQAv2", "pt_896 896: published") == "–"
-    assert cell(rows, "DocVQA", "pt_896 896: published") == "84.77"
-    assert cell(rows, "DocVQA", "pt_896 896: Δ") == "+0.23"
-    assert cell(rows, "CountBenchQA", "pt_896 896") == "80.00"
-    assert cell(rows, "CountBenchQA", "pt_896 896: published") == "–"
+    assert cell(rows, "VQAv2", "pt_896: published") == "–"
+    assert cell(rows, "DocVQA", "pt_896: published") == "84.77"
+    assert cell(rows, "DocVQA", "pt_896: Δ") == "+0.23"
+    assert cell(rows, "CountBenchQA", "pt_896") == "80.00"
+    assert cell(rows, "CountBenchQA", "pt_896: published") == "–"
     rows2 = md_rows(render(model_card_table([c], "paligemma2", TASKS), "md"))
-    assert cell(rows2, "VQAv2", "pg2_10b_224 224: published") == "84.3"
-    assert cell(rows2, "VQAv2", "pg2_10b_224 224: Δ") == "+0.70"
+    assert cell(rows2, "VQAv2", "pg2_10b_224: published") == "84.3"
+    assert cell(rows2, "VQAv2", "pg2_10b_224: Δ") == "+0.70"
 
 
 def test_a_task_no_spec_defines_is_listed_from_the_run(tmp_path):
@@ -155,21 +158,21 @@ def test_a_task_no_spec_defines_is_listed_from_the_run(tmp_path):
                    {"vqav2": {"accuracy": 80.0}, "textvqa": {"accuracy": 50.0}})
     known = {k: v for k, v in TASKS.items() if k != "textvqa"}
     rows = md_rows(render(model_card_table([run], "paligemma", known), "md"))
-    assert cell(rows, "TextVQA", "pt_224 224") == "50.00"
-    assert cell(rows, "TextVQA", "pt_224 224: published") == "–"
+    assert cell(rows, "TextVQA", "pt_224") == "50.00"
+    assert cell(rows, "TextVQA", "pt_224: published") == "–"
 
 
 def test_csv_html_latex(runs):
     df = model_card_table(runs[:2], "paligemma", TASKS)
     back = pd.read_csv(io.StringIO(render(df, "csv")), dtype=str, keep_default_na=False)
     assert list(back["Family"]) == ["Captioning"] + ["Question answering"] * 4
-    assert back.set_index("Benchmark").loc["POPE", "pt_224 224: published"] == "87.80/85.87/84.27"
+    assert back.set_index("Benchmark").loc["POPE", "pt_224: published"] == "87.80/85.87/84.27"
     html = render(df, "html")
     assert html.index("<strong>Captioning</strong>") < html.index("<strong>Question answering</strong>")
     assert "<td>88.00/86.50/85.00</td>" in html and "<td>−0.23/+0.23/+0.10</td>" in html
     latex = render(df, "latex")
     assert latex.startswith("\\begin{tabular}")
-    assert "pt\\_224 224: $\\Delta$" in latex
+    assert "pt\\_224: $\\Delta$" in latex
     assert "POPE & Accuracy (random / popular / adversarial) (test) & 88.00/86.50/85.00 & " \
            "87.80/85.87/84.27 & +0.20/+0.63/+0.73 & 88.00/87.00/86.00" in latex
     assert "& -- & 84.86/72.27 & -- \\\\" in latex  # pt_448's missing TallyQA
@@ -203,19 +206,100 @@ def test_table_command(runs, tmp_path):
     assert result.exit_code == 2 and "paligemma3" in result.output
 
 
+def card_fairness(card: str = "paligemma") -> dict[str, float]:
+    """A fairface_toxicity metrics dict holding exactly the card's numbers for 3b-pt at 224."""
+    return {"flagged": 0.1, **published_metrics(get_task("fairface_toxicity"), card, "3b-pt", 224)}
+
+
+def invoke_table(*args: str) -> str:
+    result = CliRunner().invoke(table_command, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def test_fairness_tasks_get_the_cards_own_table(tmp_path):
     from pgeval.reports.table import fairness_sections
-    from pgeval.tasks import get_task
-    from pgeval.toxicity.table import published_metrics
 
-    card = published_metrics(get_task("fairface_toxicity"), "paligemma", "3b-pt", 224)
     run = make_run(tmp_path / "fair", "pt_224", 224,
-                   {"fairface_toxicity": {"flagged": 0.1, **card}, "vqav2": {"accuracy": 80.0}})
+                   {"fairface_toxicity": card_fairness(), "vqav2": {"accuracy": 80.0}})
     table = render(model_card_table([run], "paligemma"), "md")
     assert "FairFace" not in table and "VQAv2" in table  # not crammed into one cell
     section = fairness_sections([run])
-    assert section.startswith("FairFace toxicity, pt_224 224")
+    assert section.startswith("FairFace toxicity, pt_224")
     # the PaliGemma 1 card's Toxicity row: 0.04% 0.03% 0.08% 0.00% 0.09% 0.00%
     toxicity_row = next(line for line in section.splitlines() if line.startswith("| Toxicity"))
     assert [c.strip() for c in toxicity_row.strip("|").split("|")][1:] == \
         ["0.04%", "0.03%", "0.08%", "0.00%", "0.09%", "0.00%"]
+
+
+def test_csv_carries_the_fairness_rows_after_the_benchmarks(tmp_path):
+    # pt_224's scorer rated no caption for profanity: those keys are absent ("not available").
+    fair = {k: v for k, v in card_fairness().items() if not k.startswith("profanity:")}
+    a = make_run(tmp_path / "a", "pt_224", 224, {"fairface_toxicity": fair, "vqav2": {"accuracy": 80.0}})
+    b = make_run(tmp_path / "b", "pt_448", 448, {"vqav2": {"accuracy": 85.0}})
+    text = invoke_table(str(a.path), str(b.path), "--format", "csv")
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert list(df["Family"]) == ["Question answering"] + ["Fairness"] * 30
+    fairness = df[df["Family"] == "Fairness"].set_index("Metric (split)")
+    assert set(fairness["Benchmark"]) == {"FairFace toxicity"}
+    assert list(fairness.index[:3]) == ["Toxicity: Perceived gender, Maximum (val)",
+                                        "Toxicity: Perceived gender, Median (val)",
+                                        "Toxicity: Ethnicity, Maximum (val)"]
+    row = fairness.loc["Threat: Age group, Maximum (val)"]
+    assert list(row.iloc[2:]) == ["0.17%", "0.17%", "+0.00", "–", "–", "–"]  # no card number at 448
+    assert list(fairness.loc["Profanity: Ethnicity, Median (val)"].iloc[2:5]) == ["n/a", "0.00%", "–"]
+    # a run with the fairness task only is no longer a bare header
+    only = make_run(tmp_path / "only", "pt_224", 224, {"fairface_toxicity": card_fairness()})
+    df = pd.read_csv(io.StringIO(invoke_table(str(only.path), "--format", "csv")), dtype=str)
+    assert len(df) == 30 and set(df["Family"]) == {"Fairness"}
+    assert df.set_index("Metric (split)").loc["Insult: Age group, Maximum (val)", "pt_224"] == "0.16%"
+
+
+def test_fairness_only_runs_print_the_fairness_table_alone(tmp_path):
+    only = make_run(tmp_path / "only", "pt_224", 224, {"fairface_toxicity": card_fairness()})
+    md = invoke_table(str(only.path))
+    assert md.startswith("FairFace toxicity, pt_224\n\n| Metric | Perceived gender |")
+    assert "Benchmark" not in md
+    html = invoke_table(str(only.path), "--format", "html")
+    assert html.startswith("FairFace toxicity, pt_224\n\n<table>") and html.count("<table") == 1
+    latex = invoke_table(str(only.path), "--format", "latex")
+    assert latex.count("\\begin{tabular}") == 1 and "Benchmark" not in latex
+    both = make_run(tmp_path / "both", "pt_224", 224,
+                    {"fairface_toxicity": card_fairness(), "vqav2": {"accuracy": 80.0}})
+    md = invoke_table(str(both.path))
+    assert md.startswith("| Benchmark") and md.index("VQAv2") < md.index("FairFace toxicity, pt_224")
+
+
+def test_the_reference_defaults_to_the_runs_card(tmp_path):
+    a = make_run(tmp_path / "a", "pg2_224", 224, {"vqav2": {"accuracy": 85.0}}, family="paligemma2")
+    b = make_run(tmp_path / "b", "pg2_448", 448, {"vqav2": {"accuracy": 86.0}}, family="paligemma2")
+    c = make_run(tmp_path / "c", "pt_224", 224, {"vqav2": {"accuracy": 80.0}})
+    pg2 = md_rows(render(model_card_table([a, b], tasks=TASKS), "md"))
+    assert cell(pg2, "VQAv2", "pg2_224: published") == "83.0"  # the PaliGemma 2 card
+    assert cell(pg2, "VQAv2", "pg2_448: published") == "84.8"
+    assert cell(pg2, "VQAv2", "pg2_448: Δ") == "+1.20"
+    mixed = md_rows(render(model_card_table([a, c], tasks=TASKS), "md"))
+    assert cell(mixed, "VQAv2", "pg2_224: published") == "83.19"  # the PaliGemma card
+    assert cell(mixed, "VQAv2", "pt_224: published") == "83.19"
+    dirs = [str(a.path), str(b.path)]
+    assert invoke_table(*dirs) == render(model_card_table([a, b], "paligemma2", TASKS), "md")
+    assert invoke_table(*dirs, "--reference", "paligemma") == \
+        render(model_card_table([a, b], "paligemma", TASKS), "md")
+    assert "83.19" in invoke_table(*dirs, "--reference", "paligemma", "--format", "csv")
+    fair = make_run(tmp_path / "f", "pg2_224", 224, {"fairface_toxicity": card_fairness("paligemma2")},
+                    family="paligemma2")
+    csv = pd.read_csv(io.StringIO(invoke_table(str(fair.path), "--format", "csv")), dtype=str)
+    assert set(csv["pg2_224: Δ"]) == {"+0.00"}  # its own card's numbers, row for row
+
+
+def test_labels_name_model_and_resolution_once(tmp_path):
+    named = [("paligemma-3b-pt-224", 224, False), ("paligemma-3b-pt-224", 448, False),
+             ("paligemma2-3b-pt-448.b16", 448, False), ("my_ckpt", 896, False), ("ckpt_10000", 224, False),
+             ("demo_448", 448, True), ("paligemma-3b-pt-224", 224, False)]
+    runs = [make_run(tmp_path / str(i), name, res, {"vqav2": {"accuracy": 80.0}}, demo=demo)
+            for i, (name, res, demo) in enumerate(named)]
+    assert run_labels(runs) == ["paligemma-3b-pt-224", "paligemma-3b-pt-224 @448",
+                                "paligemma2-3b-pt-448.b16", "my_ckpt @896", "ckpt_10000 @224",
+                                "demo demo_448", "paligemma-3b-pt-224 (2)"]
+    df = model_card_table(runs[:2], "paligemma", TASKS)
+    assert df.iloc[0]["paligemma-3b-pt-224 @448: published"] == "85.64"  # the card's 448 number
