@@ -124,9 +124,11 @@ def model_options(fn):
         click.option("--res", type=int, default=None,
                      help="Image resolution (default: the checkpoint's; others resample the "
                           "position embeddings)."),
-        click.option("--batch-size", type=int, default=8, show_default=True),
+        click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
+                     help="Examples per compiled batch (the last is padded with masked examples)."),
         click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32",
-                     show_default=True),
+                     show_default=True,
+                     help="Compute dtype of weights, activations and KV cache (bfloat16 halves memory)."),
         click.option("--mesh", default=None,
                      help="Device mesh, e.g. data=4,model=2 (default: all devices on data)."),
     ])
@@ -201,12 +203,15 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) ->
 @cli.command("bench")
 @click.option("--config", type=click.Choice(["tiny", "small", "3b"]), default="small",
               show_default=True, help="Model shape (random weights); 3b is PaliGemma 1 3B.")
-@click.option("--batch-size", type=int, default=8, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Examples per generate call, for both engines.")
 @click.option("--res", type=int, default=None, help="Image resolution (default: the config's).")
-@click.option("--decode-len", type=int, default=16, show_default=True)
+@click.option("--decode-len", type=click.IntRange(min=1), default=16, show_default=True,
+              help="New tokens per example (transformers gets min_new_tokens = max_new_tokens).")
 @click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32",
-              show_default=True)
-@click.option("--repeats", type=int, default=3, show_default=True)
+              show_default=True, help="Compute dtype of both engines.")
+@click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Timed rounds per engine, interleaved, after one warm-up each.")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the results.")
 def bench_command(config: str, batch_size: int, res: int | None, decode_len: int, dtype: str,
                   repeats: int, as_json: bool) -> None:

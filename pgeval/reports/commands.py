@@ -45,7 +45,7 @@ def _emit(text: str, out: str | None) -> None:
 @click.command("table")
 @run_dirs_argument
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "latex"]), default="md",
-              show_default=True)
+              show_default=True, help="Markdown, HTML, CSV (one tidy table) or LaTeX.")
 @reference_option
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the table here instead of printing it.")
@@ -60,7 +60,8 @@ def table_command(run_dirs: Sequence[str], fmt: str, reference: str | None, out:
 
 @click.command("leaderboard")
 @run_dirs_argument
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True,
+              help="Markdown or a standalone HTML page.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the leaderboard here instead of printing it.")
 @tasks_dir_option
