@@ -10,14 +10,23 @@ from pgeval.adapters import ADAPTERS
 from pgeval.cli import main
 from pgeval.errors import InputError
 from pgeval.listing import task_rows
+from pgeval.scoring import load_examples, score_predictions
 from pgeval.tasks import get_task, load_task_file, load_tasks
+from tests.synthetic import write_jsonl
 
+# Every row of the two cards' benchmark tables whose metric pgeval has. Left out, for want of a
+# metric: the PaliGemma 2 card's ICDAR 2015 and Total-Text (word detection + recognition
+# precision / recall / F1), FinTabNet and PubTabNet (TEDS, GriTS), GrandStaff (CER, LER, SER),
+# DOCCI (characters and sentences per caption, non-entailed sentences) and MIMIC-CXR's RadGraph F1.
 CARD_ROWS_WITH_A_METRIC = {
     "coco_captions", "nocaps", "coco35l", "xm3600", "textcaps", "scicap", "screen2words",
     "widgetcap", "vqav2", "mmvp", "pope", "okvqa", "aokvqa_mc", "aokvqa_da", "gqa", "xgqa",
     "nlvr2", "marvl", "ai2d", "scienceqa", "rsvqa_lr", "rsvqa_hr", "chartqa", "vizwiz_vqa",
     "tallyqa", "countbenchqa", "ocrvqa", "textvqa", "docvqa", "infovqa", "stvqa", "msrvtt_cap",
     "msrvtt_qa", "activitynet_cap", "activitynet_qa", "vatex", "msvd_qa",
+    "refcoco", "refcoco+", "refcocog", "fairface_toxicity",
+    # The PaliGemma 2 card's additional benchmarks.
+    "vsr", "pubchem", "mimic_cxr",
 }
 
 
@@ -44,6 +53,55 @@ def test_published_numbers_as_printed_on_the_cards():
             if p.model == "3b-mix" and p.res == 448}
     assert pope == {"accuracy:random": 89.37, "accuracy:popular": 88.40,
                     "accuracy:adversarial": 87.47}
+
+
+def test_paligemma2_additional_benchmarks_as_printed():
+    vsr = {(p.model, p.res, p.data_split): p.value for p in get_task("vsr").published}
+    assert vsr == {("3b-pt", 224, None): 0.75, ("10b-pt", 224, None): 0.80,
+                   ("3b-pt", 224, "random_test"): 0.82, ("10b-pt", 224, "random_test"): 0.87}
+    assert get_task("vsr").split == "zeroshot_test"  # the card's first column
+    assert [(p.model, p.res, p.key, p.value) for p in get_task("pubchem").published] == [
+        ("3b-pt", 448, "accuracy", 94.8)]
+    mimic = {(p.model, p.key): p.value for p in get_task("mimic_cxr").published}
+    assert mimic == {("3b-pt", "cider"): 19.9, ("3b-pt", "bleu4"): 14.6, ("3b-pt", "rouge_l"): 31.92,
+                     ("10b-pt", "cider"): 17.4, ("10b-pt", "bleu4"): 15.0,
+                     ("10b-pt", "rouge_l"): 32.41}
+    assert {p.card for name in ("vsr", "pubchem", "mimic_cxr") for p in get_task(name).published} == {
+        "paligemma2"}
+
+
+def test_vsr_reads_both_splits(tmp_path):
+    rows = {"zeroshot_test": [("True", "True"), ("False", "False"), ("True", "False"),
+                              ("False", "False")],
+            "random_test": [("True", "true"), ("False", "False")]}
+    for split, pairs in rows.items():
+        write_jsonl(tmp_path / "vsr" / f"{split}.jsonl", [
+            {"id": f"{split}-{k}", "references": [ref], "image": f"{k:012d}.jpg",
+             "caption": "The cat is on the left of the dog."} for k, (ref, _) in enumerate(pairs)])
+    spec = get_task("vsr")
+    # the card prints VSR accuracy as a fraction, and so does the task
+    for split, expected in (("zeroshot_test", 0.75), ("random_test", 0.5)):
+        examples = load_examples(spec, tmp_path, split)
+        assert examples[0].fields == {"caption": "The cat is on the left of the dog."}
+        assert examples[1].image == "000000000001.jpg"
+        predictions = [p for _, p in rows[split]]
+        # exact match, case counts: 3 of 4, and 1 of 2 ("true" is not "True")
+        assert score_predictions(spec, examples, predictions).metrics["accuracy"] == expected
+
+
+def test_mimic_cxr_reports_the_cards_three_metrics(tmp_path):
+    reports = ["heart size is normal and the lungs are clear",
+               "small left pleural effusion with basilar atelectasis"]
+    write_jsonl(tmp_path / "mimic_cxr" / "test.jsonl", [
+        {"id": f"s{k}", "references": [r], "image": f"p10/s{k}.jpg"} for k, r in enumerate(reports)])
+    spec = get_task("mimic_cxr")
+    m = score_predictions(spec, load_examples(spec, tmp_path), reports).metrics
+    # Each report is its study's only reference, and no word is shared between the two: every
+    # n-gram cosine is 1 (CIDEr-D 10 per study), BLEU-4 and ROUGE-L are 1; all x 100.
+    assert set(m) == {"cider", "bleu4", "rouge_l"}
+    assert m["cider"] == pytest.approx(1000.0)
+    assert m["bleu4"] == pytest.approx(100.0, abs=1e-6)
+    assert m["rouge_l"] == pytest.approx(100.0)
 
 
 def test_prompts_follow_big_vision():

@@ -89,18 +89,18 @@ class RelaxedAccuracy(Adapter):
 
 @ADAPTERS.register("exact_match")
 class ExactMatch(Adapter):
-    """Right when the prediction equals any reference; case and spaces count unless told."""
+    """Right when the prediction equals any reference; case and spaces count unless told.
+    `fraction`: accuracy in 0..1 rather than percent, for a card that prints it so (VSR's 0.75)."""
 
     primary = "accuracy"
 
-    def __init__(self, lowercase: bool = False, strip: bool = False) -> None:
-        self.lowercase, self.strip = lowercase, strip
+    def __init__(self, lowercase: bool = False, strip: bool = False, fraction: bool = False) -> None:
+        self.lowercase, self.strip, self.fraction = lowercase, strip, fraction
 
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
-        per = percent_each(
-            lambda p, e: exact_match(p, e.references, lowercase=self.lowercase, strip=self.strip),
-            predictions, examples)
-        return mean_scored(self.primary, per)
+        per = [float(exact_match(p, e.references, lowercase=self.lowercase, strip=self.strip))
+               for p, e in zip(predictions, examples, strict=True)]
+        return mean_scored(self.primary, per if self.fraction else [100.0 * v for v in per])
 
 
 @ADAPTERS.register("tallyqa")
