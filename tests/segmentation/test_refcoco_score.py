@@ -1,6 +1,7 @@
 """RefCOCO end to end: refer-layout data, `pgeval score --vae`, and numbers worked out by hand."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from tests.segmentation.refer_data import (
     sign_vae_weights,
     write_refer,
 )
+from tests.synthetic import write_image
 
 POS, NEG = [0] * 16, [1] * 16  # with the sign decoder: a map > 0 everywhere / < 0 everywhere
 
@@ -225,3 +227,36 @@ def test_pgeval_run_on_refer_data(refcoco, tiny_checkpoint, tmp_path, capsys):
     rescored = score_file(get_task("refcoco"), out / "predictions" / "refcoco.jsonl", data_dir,
                           resources={"vae": vae})
     assert rescored.metrics == record.metrics
+
+
+def test_run_finds_the_vae_beside_the_checkpoint_or_stops_before_inference(refcoco, tiny_checkpoint,
+                                                                           tmp_path):
+    """`pgeval run` on refcoco: without a mask decoder it stops before loading the model; with
+    vae-oid.npz beside the checkpoint it runs, and the tiny random model's answers, none of them
+    4 loc + 16 seg tokens, are all invalid (IoU 0), which results.json records as lower-is-better."""
+    import shutil
+
+    from pgeval.evaluation import run_evaluation
+
+    data_dir, vae, _ = refcoco
+    for image_id, (height, width) in {1: (100, 200), 2: (50, 50)}.items():
+        write_image(data_dir / "refcoco" / "train2014" / f"COCO_train2014_{image_id:012d}.jpg", image_id,
+                    (height, width))
+    write_image(data_dir / "refcoco" / "train2014" / "COCO_train2014_000000000003.jpg", 3, (10, 10))
+    source, _ = tiny_checkpoint
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    checkpoint = Path(shutil.copy(source, folder / source.name))
+    shutil.copy(source.parent / "tokenizer.model", folder / "tokenizer.model")
+    with pytest.raises(InputError, match=r"vae-oid\.npz") as e:
+        run_evaluation(checkpoint, ["refcoco"], data_dir=data_dir, out=tmp_path / "none", progress=False)
+    assert "--vae" in str(e.value) and not (tmp_path / "none").exists()
+
+    shutil.copy(vae, folder / "vae-oid.npz")
+    run = run_evaluation(checkpoint, ["refcoco"], data_dir=data_dir, out=tmp_path / "run",
+                         progress=False, batch_size=4)
+    record = run.tasks["refcoco"]
+    assert record.n == len(PREDICTIONS) and record.split == "val"
+    assert record.metrics["invalid"] == 100.0 and record.metrics["miou"] == 0.0
+    assert record.metrics["box_accuracy"] == 0.0
+    assert record.directions == {"invalid": "lower"}
