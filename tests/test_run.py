@@ -131,3 +131,13 @@ def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_c
     whole = run_evaluation(path, ["vqav2"], data_dir=data, out=tmp_path / "whole", progress=False)
     assert resumed.tasks["vqav2"].metrics == whole.tasks["vqav2"].metrics
     assert not list((out / "predictions").glob("*.partial.jsonl"))
+
+
+def test_default_data_dir(monkeypatch, tmp_path):
+    from pgeval.run_plan import default_data_dir
+
+    monkeypatch.setenv("PGEVAL_DATA", str(tmp_path / "benchmarks"))
+    assert default_data_dir() == tmp_path / "benchmarks"
+    monkeypatch.delenv("PGEVAL_DATA")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_data_dir() == tmp_path / ".cache" / "pgeval" / "data"
