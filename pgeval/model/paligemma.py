@@ -67,9 +67,9 @@ class PaliGemma(nn.Module):
     def next_logits(self, hidden: jax.Array) -> jax.Array:
         return self.llm.next_logits(hidden)
 
-    def __call__(self, images: jax.Array, tokens: jax.Array, input_mask: jax.Array,
-                 ar_mask: jax.Array) -> jax.Array:
-        """Logits at every text position of `[image][tokens]`, (batch, text length, vocab)."""
+    def _forward(self, images: jax.Array, tokens: jax.Array, input_mask: jax.Array,
+                 ar_mask: jax.Array) -> tuple[jax.Array, int]:
+        """Final hidden states of every position of `[image][tokens]`, and the image token count."""
         img = self.embed_image(images)
         n = img.shape[1]
         b = tokens.shape[0]
@@ -79,4 +79,17 @@ class PaliGemma(nn.Module):
         positions = positions_from_mask(input_mask)
         masks = prefix_lm_masks(input_mask, ar_mask, positions, self.cfg.text.sliding_window)
         hidden, _ = self.decode(x, positions, masks)
+        return hidden, n
+
+    def sequence_logits(self, images: jax.Array, tokens: jax.Array, input_mask: jax.Array,
+                        ar_mask: jax.Array) -> jax.Array:
+        """Logits at every position of `[image][tokens]`, image tokens included,
+        (batch, image tokens + text length, vocab)."""
+        hidden, _ = self._forward(images, tokens, input_mask, ar_mask)
+        return self.logits(hidden)
+
+    def __call__(self, images: jax.Array, tokens: jax.Array, input_mask: jax.Array,
+                 ar_mask: jax.Array) -> jax.Array:
+        """Logits at every text position of `[image][tokens]`, (batch, text length, vocab)."""
+        hidden, n = self._forward(images, tokens, input_mask, ar_mask)
         return self.logits(hidden[:, n:])

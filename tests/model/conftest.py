@@ -20,7 +20,20 @@ def hf_pg2(tmp_path_factory):
     from tests.model import hf_models
 
     folder = tmp_path_factory.mktemp("hf_pg2")
-    return hf_models.build(hf_models.gemma2_text(), folder, seed=1, std=0.15), folder
+    # post-norms large enough that greedy decoding produces varied tokens
+    return hf_models.build(hf_models.gemma2_text(), folder, seed=1, std=0.1, post_norm_std=8.0), folder
+
+
+@pytest.fixture(scope="session")
+def hf_pg2_window(tmp_path_factory):
+    """hf_pg2 whose sliding-window layers (0 and 2) see only WINDOW positions back, far fewer than
+    image + prompt (19 to 24 tokens) and than the tests generate."""
+    from tests.model import hf_models
+
+    folder = tmp_path_factory.mktemp("hf_pg2_window")
+    model = hf_models.build(hf_models.gemma2_text(sliding_window=hf_models.WINDOW), folder, seed=1,
+                            std=0.1, post_norm_std=8.0)
+    return model, folder
 
 
 @pytest.fixture(scope="session")
@@ -29,4 +42,4 @@ def hf_pg2_no_final_cap(tmp_path_factory):
     from tests.model import hf_models
 
     folder = tmp_path_factory.mktemp("hf_pg2_nocap")
-    return hf_models.build(hf_models.gemma2_text(final_softcap=None), folder, seed=2), folder
+    return hf_models.build(hf_models.gemma2_text(final_softcap=None), folder, seed=2, std=0.1), folder

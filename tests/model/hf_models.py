@@ -17,6 +17,8 @@ from transformers import (
 VOCAB = 1300  # a tiny SentencePiece model's pieces plus the <image> row
 IMAGE_TOKEN = VOCAB - 1
 RES = 56
+WINDOW = 5  # the sliding window of the hf_pg2_window fixture
+GEMMA2_POST_NORMS = ("post_attention_layernorm.weight", "post_feedforward_layernorm.weight")
 
 
 def vision_config(**overrides) -> SiglipVisionConfig:
@@ -33,20 +35,28 @@ def gemma1_text() -> GemmaConfig:
                        vocab_size=VOCAB, hidden_act="gelu_pytorch_tanh")
 
 
-def gemma2_text(final_softcap: float | None = 30.0) -> Gemma2Config:
+def gemma2_text(final_softcap: float | None = 30.0, sliding_window: int = 4096) -> Gemma2Config:
     """PaliGemma 2's decoder in small: grouped-query attention, soft-caps, post-norms and the 27B
-    query scale ((width / heads) ** -0.5 with 128-wide heads)."""
+    query scale ((width / heads) ** -0.5 with 128-wide heads). Layers 0 and 2 use the sliding
+    window, layer 1 attends globally."""
     return Gemma2Config(hidden_size=288, intermediate_size=256, num_hidden_layers=3,
                         num_attention_heads=2, num_key_value_heads=1, head_dim=128,
                         query_pre_attn_scalar=144, attn_logit_softcapping=50.0,
-                        final_logit_softcapping=final_softcap, sliding_window=4096,
+                        final_logit_softcapping=final_softcap, sliding_window=sliding_window,
                         vocab_size=VOCAB, hidden_activation="gelu_pytorch_tanh")
 
 
-def build(text_config, folder: Path, seed: int = 0, std: float = 0.2,
-          vision: dict | None = None) -> PaliGemmaForConditionalGeneration:
-    """A random model with deliberately large weights, saved with save_pretrained."""
+def build(text_config, folder: Path, seed: int = 0, std: float = 0.2, vision: dict | None = None,
+          post_norm_std: float = 0.1) -> PaliGemmaForConditionalGeneration:
+    """A random model with deliberately large weights, saved with save_pretrained.
+
+    `post_norm_std` spreads Gemma 2's post-attention and post-MLP norm scales. With small ones the
+    sqrt(width)-scaled input embedding outweighs every layer's output: the tied output embedding
+    then predicts the last input token again, and greedy decoding repeats the prompt's final "\\n".
+    """
     torch.manual_seed(seed)
+    # (Gemma 1 calls its pre-MLP norm post_attention_layernorm)
+    post_norms = GEMMA2_POST_NORMS if text_config.model_type == "gemma2" else ()
     width = text_config.hidden_size
     config = PaliGemmaConfig(vision_config=vision_config(**(vision or {})), text_config=text_config,
                              image_token_index=text_config.vocab_size - 1, projection_dim=width,
@@ -55,15 +65,15 @@ def build(text_config, folder: Path, seed: int = 0, std: float = 0.2,
     model = PaliGemmaForConditionalGeneration(config).eval()
     gen = np.random.default_rng(seed)
     with torch.no_grad():
-        for p in model.parameters():
-            scale = std if p.ndim > 1 else 0.1
+        for name, p in model.named_parameters():
+            scale = std if p.ndim > 1 else post_norm_std if name.endswith(post_norms) else 0.1
             p.copy_(torch.from_numpy(gen.normal(0, scale, tuple(p.shape)).astype(np.float32)))
     model.save_pretrained(folder)
     return model
 
 
 def hf_logits(model, pixel_values: np.ndarray, prefix: list[list[int]], suffix: list[list[int]]):
-    """Logits at the text positions for `[image][prefix][suffix]`, one example at a time."""
+    """Logits at every position of `[image][prefix][suffix]`, one example at a time."""
     n = (RES // 14) ** 2
     out = []
     for px, p, s in zip(pixel_values, prefix, suffix, strict=True):
@@ -72,5 +82,5 @@ def hf_logits(model, pixel_values: np.ndarray, prefix: list[list[int]], suffix: 
         with torch.no_grad():
             logits = model(input_ids=ids, pixel_values=torch.from_numpy(px.transpose(2, 0, 1)[None]),
                            token_type_ids=types, attention_mask=torch.ones_like(ids)).logits
-        out.append(logits[0, n:].numpy())
+        out.append(logits[0].numpy())
     return out

@@ -1,6 +1,7 @@
 """The model against Hugging Face transformers: logits, greedy tokens and both checkpoint formats."""
 
 import dataclasses
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -25,7 +26,8 @@ def pixels(n: int, seed: int = 1) -> np.ndarray:
 
 
 def our_logits(checkpoint, px, prefixes, suffixes):
-    """One jitted forward over the examples, right-padded to a common length."""
+    """Logits at every position of `[image][prefix][suffix]` (image tokens included), from one
+    jitted forward over the examples, right-padded to a common length."""
     model = PaliGemma(checkpoint.config)
     seqs = [p + s for p, s in zip(prefixes, suffixes, strict=True)]
     width = max(map(len, seqs))
@@ -35,11 +37,12 @@ def our_logits(checkpoint, px, prefixes, suffixes):
         tokens[i, : len(p) + len(s)] = p + s
         ar[i, len(p) :] = True
     mask = np.arange(width)[None] < np.array([len(q) for q in seqs])[:, None]
-    logits = jax.jit(model.apply)({"params": checkpoint.params}, px[: len(seqs)], tokens, mask, ar)
-    return [np.asarray(logits[i, : len(q)]) for i, q in enumerate(seqs)]
+    logits = jax.jit(partial(model.apply, method=PaliGemma.sequence_logits))(
+        {"params": checkpoint.params}, px[: len(seqs)], tokens, mask, ar)
+    return [np.asarray(logits[i, : N_IMG + len(q)]) for i, q in enumerate(seqs)]
 
 
-@pytest.mark.parametrize("fixture", ["hf_pg1", "hf_pg2"])
+@pytest.mark.parametrize("fixture", ["hf_pg1", "hf_pg2", "hf_pg2_window"])
 def test_logits_match_transformers(fixture, request):
     hf_model, folder = request.getfixturevalue(fixture)
     checkpoint = load_checkpoint(folder)
@@ -47,8 +50,26 @@ def test_logits_match_transformers(fixture, request):
     ref = hf_logits(hf_model, px, PREFIXES, SUFFIXES)
     ours = our_logits(checkpoint, px, PREFIXES, SUFFIXES)
     for r, o in zip(ref, ours, strict=True):
-        assert np.abs(r).max() > 1.0  # large random weights: differences would show
+        assert np.abs(r[:N_IMG]).max() > 1.0 and np.abs(r[N_IMG:]).max() > 1.0  # differences would show
         np.testing.assert_allclose(o, r, atol=1e-4, rtol=0)
+
+
+def test_call_gives_the_text_positions_of_sequence_logits(hf_pg2_window):
+    checkpoint = load_checkpoint(hf_pg2_window[1])
+    model = PaliGemma(checkpoint.config)
+    px = pixels(2)
+    tokens = np.array([PREFIXES[0] + SUFFIXES[1] + [0], PREFIXES[1] + SUFFIXES[0] + [0]], np.int32)
+    mask = tokens > 0
+    ar = np.arange(tokens.shape[1])[None] >= np.array([[len(PREFIXES[0])], [len(PREFIXES[1])]])
+
+    @jax.jit
+    def both(params):
+        args = ({"params": params}, px, tokens, mask, ar)
+        return model.apply(*args), model.apply(*args, method=PaliGemma.sequence_logits)
+
+    text, full = both(checkpoint.params)
+    assert text.shape == (2, tokens.shape[1], checkpoint.config.text.vocab_size)
+    np.testing.assert_allclose(text, full[:, N_IMG:], atol=1e-5, rtol=0)
 
 
 def test_config_read_from_the_checkpoint(hf_pg1, hf_pg2):
@@ -91,7 +112,7 @@ def run_greedy(checkpoint, px, prefixes, max_new, eos, batch=4, width=16):
              np.asarray(out.logprobs)[i, : lengths[i]].tolist()) for i in range(len(prefixes))]
 
 
-@pytest.mark.parametrize("fixture", ["hf_pg1", "hf_pg2"])
+@pytest.mark.parametrize("fixture", ["hf_pg1", "hf_pg2", "hf_pg2_window"])
 def test_greedy_tokens_match_transformers(fixture, request):
     hf_model, folder = request.getfixturevalue(fixture)
     checkpoint = load_checkpoint(folder)
@@ -106,7 +127,26 @@ def test_greedy_tokens_match_transformers(fixture, request):
         assert ours[i][0] == ref_tokens
         np.testing.assert_allclose(ours[i][1], ref_logprobs, atol=1e-4)
         lengths.append(len(ref_tokens))
-    assert min(lengths) < 10  # at least one example stopped at EOS
+    assert min(lengths) < 10 and max(lengths) > 3  # one example stopped at EOS, one ran on
+
+
+def test_the_sliding_window_is_exercised(hf_pg2_window):
+    """The same weights without the window: image and prompt positions keep their logits (they see
+    each other across the window), suffix positions and greedy decoding change."""
+    hf_model, folder = hf_pg2_window
+    checkpoint = load_checkpoint(folder)
+    text = dataclasses.replace(checkpoint.config.text, sliding_window=None)
+    unwindowed = dataclasses.replace(checkpoint, config=dataclasses.replace(checkpoint.config, text=text))
+    px = pixels(3)
+    ref = hf_logits(hf_model, px, PREFIXES, SUFFIXES)
+    for r, o, p in zip(ref, our_logits(unwindowed, px, PREFIXES, SUFFIXES), PREFIXES, strict=True):
+        n = N_IMG + len(p)
+        np.testing.assert_allclose(o[:n], r[:n], atol=1e-4, rtol=0)
+        assert np.abs(o[n:] - r[n:]).max() > 1.0
+    px = pixels(3, seed=5)
+    ours = run_greedy(unwindowed, px, PREFIXES, 10, eos=1)
+    assert any(o[0] != hf_greedy(hf_model, px[i], p, 10, eos=1)[0]
+               for i, (o, p) in enumerate(zip(ours, PREFIXES, strict=True)))
 
 
 def test_npz_loads_to_the_same_outputs(hf_pg1, hf_pg2_no_final_cap, tmp_path):
