@@ -213,7 +213,7 @@ def _compare_task(task: str, baseline: Run, current: Run, *, max_drop: float | N
                 n = int(np.count_nonzero(weights))
                 point, low, high = paired_interval(paired.baseline, paired.current, weights,
                                                    alpha=alpha, n_resamples=n_resamples, seed=seed)
-        direction = c_rec.direction(key) if key in c_rec.directions else b_rec.direction(key)
+        direction = c_rec.directions.get(key, b_rec.direction(key))  # the newer run's word first
         rows.append(GateRow(task, key, b[key], c[key], delta, low, high, n,
                             _verdict(delta, low, high, max_drop, direction), point, statistic,
                             direction))
