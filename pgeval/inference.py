@@ -1,4 +1,4 @@
-"""`pgeval infer`: run a checkpoint over a JSONL file of {id, image, prefix} requests."""
+"""`pgeval infer`: run a checkpoint over a JSONL file of {id, image or images, prefix} requests."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TextIO
 import jax
 
 from pgeval.data.base import field_of, read_jsonl
+from pgeval.data.jsonl_format import image_list
 from pgeval.engine.distributed import gather_rows, init_distributed, share
 from pgeval.engine.runner import Engine, Output, Request, as_rows, to_outputs
 from pgeval.engine.sharding import param_sharding, parse_mesh
@@ -19,7 +20,8 @@ from pgeval.model.tokenizer import Tokenizer, find_tokenizer
 
 
 def read_requests(path: str | Path) -> list[Request]:
-    """Requests from JSONL; image paths are absolute or relative to the file's folder."""
+    """Requests from JSONL, each with an `image` or a list of `images` (shown to the model in
+    order); image paths are absolute or relative to the file's folder."""
     path = Path(path)
     if not path.is_file():
         raise InputError("input file not found", path=str(path))
@@ -27,15 +29,17 @@ def read_requests(path: str | Path) -> list[Request]:
     for lineno, r in read_jsonl(path):
         if not isinstance(r, dict):
             raise InputError("each line must be a JSON object", path=str(path), line=lineno)
-        rid, image, prefix = (field_of(r, k, path, line=lineno) for k in ("id", "image", "prefix"))
-        if not isinstance(image, str) or not isinstance(prefix, str):
-            raise InputError("image and prefix must be strings", path=str(path), line=lineno,
-                             example_id=str(rid))
+        rid, prefix = (field_of(r, k, path, line=lineno) for k in ("id", "prefix"))
+        where = dict(path=str(path), line=lineno, example_id=str(rid))
+        images = image_list(r, where)
+        if not images:
+            raise InputError("request has no 'image' or 'images' field", **where)
+        if not isinstance(prefix, str):
+            raise InputError("prefix must be a string", **where)
         if str(rid) in seen:
-            raise InputError(f"duplicate id (first at line {seen[str(rid)]})", path=str(path),
-                             line=lineno, example_id=str(rid))
+            raise InputError(f"duplicate id (first at line {seen[str(rid)]})", **where)
         seen[str(rid)] = lineno
-        requests.append(Request(str(rid), path.parent / image, prefix))
+        requests.append(Request(str(rid), tuple(path.parent / i for i in images), prefix))
     return requests
 
 
@@ -67,7 +71,7 @@ def infer(checkpoint: str | Path, input_path: str | Path, output_path: str | Pat
     """Write {id, text, tokens, logprobs} per request, in input order, to `output_path`.
 
     With several processes each decodes its share and process 0 writes everything (the others
-    return None). Lines are written as batches finish to `<output>.partial`, renamed at the end.
+    return None). The file is written to `<output>.partial`, then renamed.
     """
     init_distributed(coordinator, num_processes, process_id)
     requests = read_requests(input_path)
@@ -76,18 +80,17 @@ def infer(checkpoint: str | Path, input_path: str | Path, output_path: str | Pat
                          batch_size=batch_size, mesh=mesh)
     output_path = Path(output_path)
     partial = output_path.with_name(output_path.name + ".partial")
-    batches = engine.generate(mine, max_decode_len, beam_size=beam_size, progress=progress)
+    by_id = {o.id: o for outputs in engine.generate(mine, max_decode_len, beam_size=beam_size,
+                                                    progress=progress) for o in outputs}
+    local = [by_id[r.id] for r in mine]  # the engine groups requests by image count
     if jax.process_count() == 1:
-        with open(partial, "w", encoding="utf-8") as f:
-            for outputs in batches:
-                write_outputs(outputs, f)
+        everything = local
     else:
-        local = [o for outputs in batches for o in outputs]
         rows = gather_rows(as_rows(local, max_decode_len), len(requests))
         if rows is None:
             return None
         everything = to_outputs([r.id for r in requests], *rows, engine.tokenizer)
-        with open(partial, "w", encoding="utf-8") as f:
-            write_outputs(everything, f)
+    with open(partial, "w", encoding="utf-8") as f:
+        write_outputs(everything, f)
     partial.replace(output_path)
     return output_path

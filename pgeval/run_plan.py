@@ -1,7 +1,8 @@
 """What a run will evaluate: each task's examples, checked before any inference.
 
-Every missing annotation file of every task is reported at once; images that are not there are
-found up front (a stat per image) so a run fails before spending accelerator time, or skips them.
+Every missing annotation file of every task is reported at once; images (and videos) that are not
+there are found up front (a stat per file) so a run fails before spending accelerator time, or
+skips them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from pgeval.data import Example
 from pgeval.errors import InputError
+from pgeval.model.video import Clip, resolve_video
 from pgeval.scoring import make_source
 from pgeval.tasks import TaskSpec, get_task
 
@@ -31,10 +33,19 @@ class TaskPlan:
     examples: list[Example]
     missing_images: dict[str, Path]
 
-    def image_path(self, example: Example) -> Path:
-        if not example.image:
+    def media_paths(self, example: Example) -> list[Path]:
+        """The example's image files, or for a video task its videos or frame folders."""
+        if not example.images:
             raise InputError(f"task {self.spec.name}: example has no image", example_id=example.id)
-        return self.root / example.image
+        paths = [self.root / p for p in example.images]
+        return [resolve_video(p) for p in paths] if self.spec.video else paths
+
+    def inputs(self, example: Example) -> tuple[Path | Clip, ...]:
+        """What the engine reads for the example: image paths, or the clips a video task samples."""
+        paths, video = self.media_paths(example), self.spec.video
+        if video is None:
+            return tuple(paths)
+        return tuple(Clip(p, video.frames, video.stride, example.segment, video.fps) for p in paths)
 
     def prompt(self, example: Example) -> str:
         try:
@@ -71,10 +82,11 @@ def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None
         if limit is not None:
             examples = examples[:limit]
         plan = TaskPlan(spec, root, examples, {})
+        present = Path.exists if spec.video else Path.is_file
         for e in examples:
-            path = plan.image_path(e)
-            if not path.is_file():
-                plan.missing_images[e.id] = path
+            missing = [p for p in plan.media_paths(e) if not present(p)]
+            if missing:
+                plan.missing_images[e.id] = missing[0]
         plans.append(plan)
     return plans
 

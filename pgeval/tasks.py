@@ -38,6 +38,17 @@ class Published:
 
 
 @dataclass(frozen=True, kw_only=True)
+class VideoSampling:
+    """A video task's `[video]` table: how many frames each clip gives the model, `stride` frames
+    apart (frames of the file as decoded), and the frame rate of pre-extracted frame folders
+    (needed only to cut segments from them)."""
+
+    frames: int
+    stride: int
+    fps: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskSpec:
     """A benchmark: where its data is, how to prompt, how to score, what was published."""
 
@@ -59,6 +70,7 @@ class TaskSpec:
     mean_excluding: tuple[str, ...] = ()
     keys: tuple[str, ...]
     published: tuple[Published, ...] = ()
+    video: VideoSampling | None = None
     path: Path | None = None
 
     @property
@@ -76,11 +88,26 @@ def _require(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], 
     return value
 
 
+def _video(table: Any, where: str) -> VideoSampling:
+    if not isinstance(table, dict):
+        raise InputError("[video] must be a table (frames = 16, stride = 9)", path=where)
+    unknown = sorted(set(table) - {"frames", "stride", "fps"})
+    if unknown:
+        raise InputError(f"unknown [video] key(s) {unknown}", path=where, hint="known: frames, stride, fps")
+    frames = _require(table, "frames", int, where + " [video]")
+    stride = _require(table, "stride", int, where + " [video]")
+    fps = table.get("fps")
+    if frames < 1 or stride < 1 or (fps is not None and (not isinstance(fps, int | float) or fps <= 0)):
+        raise InputError("[video] frames and stride must be positive integers, fps a positive number",
+                         path=where)
+    return VideoSampling(frames=frames, stride=stride, fps=None if fps is None else float(fps))
+
+
 def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
     """Build a TaskSpec from a parsed TOML table; errors name the file and the key."""
     where = str(path)
     known = {"name", "title", "description", "family", "metric", "prompt", "max_decode_len", "beam_size",
-             "data", "scoring", "published"}
+             "data", "scoring", "published", "video"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(f"unknown key(s) {unknown}", path=where, hint=f"known: {sorted(known)}")
@@ -121,6 +148,7 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
         mean_excluding=tuple(scoring.get("mean_excluding", ())),
         keys=tuple(_require(scoring, "keys", list, where + " [scoring]")),
         published=tuple(published),
+        video=_video(data["video"], where) if "video" in data else None,
         path=path,
     )
     unknown_keys = {p.key for p in spec.published} - set(spec.keys)

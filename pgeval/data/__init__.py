@@ -5,10 +5,12 @@ from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
     doc_formats,
     fairface_format,
     jsonl_format,
+    pair_formats,
     refer_format,
     table_formats,
     tfds_refcoco,
     tfds_source,
+    video_formats,
     vqa_formats,
     yesno_count_formats,
 )

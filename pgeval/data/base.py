@@ -17,18 +17,27 @@ from pgeval.registry import Registry
 class Example:
     """One scored unit: an id, its image(s), the prompt fields, and the references.
 
-    `image` is a path relative to the task's data folder (or absolute); `fields` fills the task's
-    prompt template (`question`, `lang`, ...) and carries source-specific extras; `slice` names the
-    subset the example belongs to (answer type, language, POPE split, ...) for per-slice metrics;
-    `target` holds a reference that is not text (a ground-truth mask and box, for segmentation).
+    `images` are paths relative to the task's data folder (or absolute), in the order the model
+    sees them: one for most benchmarks, two for NLVR2-style pairs; for a video task (a task spec
+    with a [video] table) each is a video file or a folder of its frames, and `segment` the
+    (start, end) seconds of the clip within it. `fields` fills the task's prompt template
+    (`question`, `lang`, ...) and carries source-specific extras; `slice` names the subset the
+    example belongs to (answer type, language, POPE split, ...) for per-slice metrics; `target`
+    holds a reference that is not text (a ground-truth mask and box, for segmentation).
     """
 
     id: str
     references: tuple[str, ...]
-    image: str | None = None
+    images: tuple[str, ...] = ()
     fields: Mapping[str, str] = field(default_factory=dict)
     slice: str | None = None
     target: Any = None
+    segment: tuple[float, float] | None = None
+
+    @property
+    def image(self) -> str | None:
+        """The first (for most benchmarks the only) image."""
+        return self.images[0] if self.images else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ class CocoCaptionsSource(FileSource):
                 Example(
                     id=str(image_id),
                     references=tuple(captions[image_id]),
-                    image=self.image_for(split, img),
+                    images=self.images_for(split, img),
                 )
             )
         return examples
@@ -57,6 +57,6 @@ class TextCapsSource(FileSource):
             captions[image_id].append(field_of(r, "caption_str", path, i))
             first_row.setdefault(image_id, r)
         return [
-            Example(id=k, references=tuple(v), image=self.image_for(split, first_row[k]))
+            Example(id=k, references=tuple(v), images=self.images_for(split, first_row[k]))
             for k, v in captions.items()
         ]

@@ -73,7 +73,7 @@ class ChartQaSource(FileSource):
                     Example(
                         id=f"{subset}-{i}",
                         references=(label,),
-                        image=self.image_for(split, r),
+                        images=self.images_for(split, r),
                         fields={"question": field_of(r, "query", path, i)},
                         slice=subset,
                     )

@@ -75,7 +75,7 @@ class FairFaceSource(FileSource):
                                          path=str(path), line=line, example_id=file)
                     first_line[file] = line
                     examples.append(Example(id=file, references=(), fields=fields,
-                                            image=self.image_for(split, {**row, "file": file})))
+                                            images=self.images_for(split, {**row, "file": file})))
         except UnicodeDecodeError as e:
             raise InputError(f"not UTF-8 text: {e}", path=str(path)) from None
         except csv.Error as e:

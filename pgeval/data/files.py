@@ -56,7 +56,16 @@ class FileSource(DataSource):
         self.require_files(root, split)
         return read_json(self.file(root, split, key))
 
-    def image_for(self, split: str, record: Mapping[str, Any]) -> str | None:
-        """The image path of one annotation record, from the split's `images` pattern."""
+    def images_for(self, split: str, record: Mapping[str, Any],
+                   *each: Mapping[str, Any]) -> tuple[str, ...]:
+        """The image paths of one annotation record, from the split's `images` pattern (none
+        without a pattern): one, or one per mapping in `each`, whose names fill the pattern
+        beside the record's (the `{side}` of a pair's left and right images)."""
         pattern = self.image_pattern(split)
-        return None if pattern is None else pattern.format(**record)
+        if pattern is None:
+            return ()
+        try:
+            return tuple(pattern.format_map({**record, **extra}) for extra in each or ({},))
+        except KeyError as e:
+            raise InputError(f"the images pattern {pattern!r} of split {split!r} needs {e.args[0]!r}, "
+                             f"which the record lacks (it has {sorted(record)})") from None

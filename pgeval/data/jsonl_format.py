@@ -1,19 +1,21 @@
 """The generic pgeval JSON Lines format, for benchmarks without an official reader here.
 
-Each line: {"id": str|int, "references": [str, ...], "image": "path" (optional),
-"slice": str (optional), and any other string fields (question, lang, choices, ...) that the
-task's prompt template uses}.
+Each line: {"id": str|int, "references": [str, ...], "image": "path" or "images": ["path", ...]
+(the model sees them in order; for a video task each is a video file or frames folder),
+"segment": [start, end] (optional, seconds within the video), "slice": str (optional), and any
+other string fields (question, lang, choices, ...) that the task's prompt template uses}.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of, read_jsonl
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
 
-RESERVED = ("id", "references", "image", "slice")
+RESERVED = ("id", "references", "image", "images", "segment", "slice")
 
 
 @SOURCES.register("jsonl")
@@ -41,13 +43,36 @@ class JsonlSource(FileSource):
             if bad:
                 raise InputError(f"fields {bad} must be strings", path=str(path), line=lineno,
                                  example_id=str(example_id))
+            where = dict(path=str(path), line=lineno, example_id=str(example_id))
             examples.append(
                 Example(
                     id=str(example_id),
                     references=tuple(refs),
-                    image=r.get("image"),
+                    images=image_list(r, where),
                     fields=fields,
                     slice=r.get("slice"),
+                    segment=_segment(r.get("segment"), where),
                 )
             )
         return examples
+
+
+def image_list(record: dict[str, Any], where: dict[str, Any]) -> tuple[str, ...]:
+    """A line's `image` (one path) or `images` (a list of paths), as a tuple."""
+    if "image" in record and "images" in record:
+        raise InputError("give either image or images, not both", **where)
+    images = record.get("images", [record["image"]] if "image" in record else [])
+    if not isinstance(images, list) or not all(isinstance(x, str) and x for x in images):
+        raise InputError("image must be a path, images a list of paths", **where)
+    return tuple(images)
+
+
+def _segment(value: Any, where: dict[str, Any]) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    ok = (isinstance(value, list) and len(value) == 2
+          and all(isinstance(x, int | float) and not isinstance(x, bool) for x in value))
+    if not ok or not 0 <= value[0] < value[1]:
+        raise InputError(f"segment must be [start, end] in seconds with start < end, got {value!r}",
+                         **where)
+    return float(value[0]), float(value[1])

@@ -91,8 +91,8 @@ class ReferSource(FileSource):
             if ann_id not in targets:
                 targets[ann_id] = self._target(annotations[ann_id], images, inst_path)
             image_id = annotations[ann_id][1]["image_id"]
-            image = self.image_for(split, {"image_id": image_id,
-                                           "file_name": images[image_id].get("file_name", "")})
+            paths = self.images_for(split, {"image_id": image_id,
+                                            "file_name": images[image_id].get("file_name", "")})
             ref_id = field_of(ref, "ref_id", refs_path, k)
             for sent in field_of(ref, "sentences", refs_path, k):
                 example_id = f"{ref_id}-{field_of(sent, 'sent_id', refs_path, k)}"
@@ -100,7 +100,7 @@ class ReferSource(FileSource):
                     raise InputError("duplicate ref and sentence id", path=str(refs_path),
                                      example_id=example_id)
                 seen.add(example_id)
-                examples.append(Example(id=example_id, references=(), image=image,
+                examples.append(Example(id=example_id, references=(), images=paths,
                                         fields={"sentence": field_of(sent, "sent", refs_path, k)},
                                         target=targets[ann_id]))
         return examples

@@ -23,7 +23,7 @@ class GqaSource(FileSource):
             Example(
                 id=str(qid),
                 references=(field_of(q, "answer", path, i),),
-                image=self.image_for(split, q),
+                images=self.images_for(split, q),
                 fields={"question": field_of(q, "question", path, i)},
             )
             for i, (qid, q) in enumerate(data.items())
@@ -56,7 +56,7 @@ class MmvpSource(FileSource):
                     Example(
                         id=str(index),
                         references=(row["Correct Answer"],),
-                        image=self.image_for(split, row),
+                        images=self.images_for(split, row),
                         fields={"question": row["Question"], "options": row["Options"],
                                 "pair": str((index - 1) // 2)},
                     )

@@ -96,7 +96,7 @@ class TfdsRefcocoSource(TfdsSource):
             if image is None:
                 image = self.write_image(self.value(record, f["image"], index, folder), root, image_dir,
                                          image_id)
-            examples += [Example(id=f"{object_id}-{refexp_id}", references=(), image=image,
+            examples += [Example(id=f"{object_id}-{refexp_id}", references=(), images=(image,),
                                  fields={"sentence": sentence}, target=target)
                          for refexp_id, sentence in zip(refexp_ids, sentences, strict=True)]
         return examples

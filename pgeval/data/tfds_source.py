@@ -309,7 +309,7 @@ class TfdsSource(DataSource):
                   for name, path in f.get("fields", {}).items()}
         slice_ = as_text(self.value(record, f["slice"], index, folder)) if "slice" in f else None
         image = self.write_image(self.value(record, f["image"], index, folder), root, image_dir, example_id)
-        return [Example(id=example_id, references=references, image=image, fields=fields, slice=slice_)]
+        return [Example(id=example_id, references=references, images=(image,), fields=fields, slice=slice_)]
 
     def write_image(self, data: Any, root: Path, image_dir: Path, key: str) -> str:
         """Write encoded image bytes once to `image_dir/<key>.<ext>`; the path relative to `root`."""

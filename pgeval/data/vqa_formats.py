@@ -46,7 +46,7 @@ class VqaSource(FileSource):
                 Example(
                     id=str(qid),
                     references=answer_strings(a, annotations_path, j),
-                    image=self.image_for(split, q),
+                    images=self.images_for(split, q),
                     fields={"question": field_of(q, "question", questions_path, i)},
                     slice=a.get("answer_type"),
                 )
@@ -73,7 +73,7 @@ class DataListSource(FileSource):
             Example(
                 id=str(field_of(r, self.id_key, path, i)),
                 references=answer_strings(r, path, i),
-                image=self.image_for(split, r),
+                images=self.images_for(split, r),
                 fields={"question": field_of(r, "question", path, i)},
             )
             for i, r in enumerate(rows)
@@ -95,7 +95,7 @@ class VizWizSource(FileSource):
             Example(
                 id=str(field_of(r, "image", path, i)),
                 references=answer_strings(r, path, i),
-                image=self.image_for(split, r),
+                images=self.images_for(split, r),
                 fields={"question": field_of(r, "question", path, i)},
                 slice=r.get("answer_type"),
             )

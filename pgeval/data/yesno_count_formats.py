@@ -33,7 +33,7 @@ class PopeSource(FileSource):
                     Example(
                         id=f"{subset}-{field_of(r, 'question_id', path, line=lineno)}",
                         references=(label,),
-                        image=self.image_for(split, r),
+                        images=self.images_for(split, r),
                         fields={"question": field_of(r, "text", path, line=lineno)},
                         slice=subset,
                     )
@@ -57,7 +57,7 @@ class TallyQaSource(FileSource):
                 Example(
                     id=str(field_of(r, "question_id", path, i)),
                     references=(str(answer),),
-                    image=self.image_for(split, r),
+                    images=self.images_for(split, r),
                     fields={"question": field_of(r, "question", path, i)},
                     slice="simple" if field_of(r, "issimple", path, i) else "complex",
                 )

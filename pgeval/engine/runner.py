@@ -2,7 +2,8 @@
 
 Images are decoded and prompts tokenized in background threads while the device decodes the
 batch before; batches have a fixed size (padded with inactive examples) and prefixes a few
-bucketed lengths, so each bucket compiles once per run.
+bucketed lengths, so each bucket compiles once per run. An example may show several images (two
+photos, a video's frames): batches hold examples of one image count, so each count compiles once.
 """
 
 from __future__ import annotations
@@ -30,18 +31,26 @@ from pgeval.model.loading import Checkpoint
 from pgeval.model.paligemma import PaliGemma
 from pgeval.model.tokenizer import Tokenizer
 from pgeval.model.tree import flatten, unflatten
+from pgeval.model.video import Clip, load_clip
 
 MIN_BUCKET = 16
 ErrorHandler = Callable[["Request", InputError], None]
+# An image file, an already preprocessed (res, res, 3) array, or a video clip's sampled frames.
+ImageInput = str | Path | np.ndarray | Clip
 
 
 @dataclass(frozen=True)
 class Request:
-    """One example to run: an id, an image (a path or an already preprocessed array), a prompt."""
+    """One example to run: an id, its images in the order the model sees them, a prompt."""
 
     id: str
-    image: str | Path | np.ndarray
+    images: tuple[ImageInput, ...]
     prefix: str
+
+    @property
+    def num_images(self) -> int:
+        """How many images the model encodes: one per image, `frames` per clip."""
+        return sum(i.frames if isinstance(i, Clip) else 1 for i in self.images)
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ def bucket(length: int) -> int:
 @dataclass
 class _Prepared:
     request: Request
-    image: np.ndarray
+    images: np.ndarray  # (num_images, res, res, 3)
     tokens: list[int]
 
 
@@ -110,25 +119,34 @@ class Engine:
         self.workers = workers
         self.res = checkpoint.config.vision.image_size
 
+    def _load(self, image: ImageInput) -> np.ndarray:
+        """One input as (count, res, res, 3)."""
+        if isinstance(image, Clip):
+            return load_clip(image, self.res)
+        return (image if isinstance(image, np.ndarray) else load_image(image, self.res))[None]
+
     def _prepare(self, request: Request) -> _Prepared:
-        image = request.image
-        if not isinstance(image, np.ndarray):
-            image = load_image(image, self.res)
-        return _Prepared(request, image, self.tokenizer.encode_prefix(request.prefix))
+        if not request.images:
+            raise InputError("request has no image", example_id=request.id)
+        images = np.concatenate([self._load(i) for i in request.images])
+        return _Prepared(request, images, self.tokenizer.encode_prefix(request.prefix))
 
     def _run_batch(self, batch: Sequence[_Prepared], max_decode_len: int, beam_size: int,
                    prefix_width: int) -> Generated:
         b = self.batch_size
         width = bucket(max(prefix_width, *(len(p.tokens) for p in batch)))
-        images = np.zeros((b, self.res, self.res, 3), np.float32)
+        count = len(batch[0].images)
+        images = np.zeros((b, count, self.res, self.res, 3), np.float32)
         tokens = np.zeros((b, width), np.int32)
         mask = np.zeros((b, width), bool)
         active = np.zeros((b,), bool)
         for i, p in enumerate(batch):
-            images[i] = p.image
+            images[i] = p.images
             tokens[i, width - len(p.tokens):] = p.tokens
             mask[i, width - len(p.tokens):] = True
             active[i] = True
+        if count == 1:
+            images = images[:, 0]  # one image per example: the model's plain (B, R, R, 3) input
         images, tokens, mask, active = jax.device_put((images, tokens, mask, active),
                                                       batch_sharding(self.mesh))
         kw = dict(max_decode_len=max_decode_len, eos_id=self.tokenizer.eos_id)
@@ -145,10 +163,11 @@ class Engine:
 
     def _batches(self, requests: Sequence[Request], pool: cf.Executor,
                  on_error: ErrorHandler | None) -> Iterator[list[_Prepared]]:
-        """Prepared batches, with a bounded number of requests decoded ahead in the pool. A
-        request that cannot be prepared goes to `on_error` (and is left out) or raises."""
+        """Prepared batches of one image count each, with a bounded number of requests decoded
+        ahead in the pool. A request that cannot be prepared goes to `on_error` (and is left
+        out) or raises."""
         ahead: deque[tuple[Request, cf.Future[_Prepared]]] = deque()
-        pending = iter(requests)
+        pending = iter(sorted(requests, key=lambda r: r.num_images))  # stable: input order kept
 
         def fill() -> None:
             for request in itertools.islice(pending, 3 * self.batch_size - len(ahead)):
@@ -165,17 +184,17 @@ class Engine:
                 if on_error is None:
                     raise InputError(str(e), example_id=request.id) from None
                 on_error(request, e)
-            if len(batch) == self.batch_size:
+            last_of_count = not ahead or ahead[0][0].num_images != request.num_images
+            if batch and (len(batch) == self.batch_size or last_of_count):
                 yield batch
                 batch = []
-        if batch:
-            yield batch
 
     def generate(self, requests: Sequence[Request], max_decode_len: int, *, beam_size: int = 1,
                  prefix_width: int = 0, on_error: ErrorHandler | None = None,
                  progress: bool = True) -> Iterator[list[Output]]:
-        """Finished batches of outputs, in input order, each as soon as it is decoded; the next
-        batch is already running on the device while the caller handles one.
+        """Finished batches of outputs, each as soon as it is decoded; the next batch is already
+        running on the device while the caller handles one. Outputs come in input order within
+        each image count, the counts in increasing order (one count: input order).
 
         `prefix_width` pads every prefix to at least that many tokens (one shape for a whole
         task, whichever examples remain to run); `on_error` receives the requests whose image

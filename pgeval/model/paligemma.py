@@ -1,6 +1,8 @@
 """PaliGemma: SigLIP image tokens, then text, through Gemma with a prefix-LM attention mask.
 
-The sequence is `[image tokens][BOS prefix "\\n"][suffix ...]`. Tokens whose autoregressive flag is
+The sequence is `[image tokens][BOS prefix "\\n"][suffix ...]`; an example with several images (two
+photos, a video's frames) carries each image's tokens in turn, as big_vision's video and
+two-image transfers feed them. Tokens whose autoregressive flag is
 0 (image, prefix, separator) attend to each other fully; suffix tokens (flag 1) attend causally.
 Positions count only real tokens, so padding never shifts them.
 """
@@ -51,7 +53,13 @@ class PaliGemma(nn.Module):
         self.llm = Gemma(self.cfg.text, self.dtype)
 
     def embed_image(self, images: jax.Array) -> jax.Array:
-        return self.img(images)
+        """(B, R, R, 3) images, or (B, K, R, R, 3) for K images per example -> (B, K x N, width):
+        every image is encoded alone and their tokens are concatenated in order."""
+        if images.ndim == 4:
+            return self.img(images)
+        b, k = images.shape[:2]
+        tokens = self.img(images.reshape(b * k, *images.shape[2:]))
+        return tokens.reshape(b, k * tokens.shape[1], tokens.shape[2])
 
     def embed_text(self, tokens: jax.Array) -> jax.Array:
         return self.llm.embed(tokens)

@@ -27,7 +27,7 @@ def engine(tiny_checkpoint):
 
 def requests(n, prompt, res, seed=0):
     rng = np.random.default_rng(seed)
-    return [Request(f"r{i}", rng.uniform(-1, 1, (res, res, 3)).astype(np.float32), prompt)
+    return [Request(f"r{i}", (rng.uniform(-1, 1, (res, res, 3)).astype(np.float32),), prompt)
             for i in range(n)]
 
 

@@ -27,7 +27,7 @@ PROBE = textwrap.dedent("""
     res = ckpt.config.vision.image_size
     rng = np.random.default_rng(0)
     prompts = ["caption en", "answer en what color is the dog?", "answer en how many?"]
-    reqs = [Request(str(i), rng.uniform(-1, 1, (res, res, 3)).astype(np.float32), prompts[i % 3])
+    reqs = [Request(str(i), (rng.uniform(-1, 1, (res, res, 3)).astype(np.float32),), prompts[i % 3])
             for i in range(10)]
     out = {}
     for spec, devices in (("data=1", jax.devices()[:1]), ("data=8", None),

@@ -35,7 +35,7 @@ class Scripted(ToxicityScorer):
 
 
 def faces() -> list[Example]:
-    return [Example(f, (), image=f, fields={"gender": g, "race": r, "age": a}) for f, g, r, a in FACES]
+    return [Example(f, (), images=(f,), fields={"gender": g, "race": r, "age": a}) for f, g, r, a in FACES]
 
 
 def test_subgroup_max_and_median_by_hand():

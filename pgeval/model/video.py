@@ -1,0 +1,158 @@
+"""Video input: the frames of a clip, sampled as big_vision's video transfers sample them.
+
+A clip is a video file (decoded with PyAV, whose wheels carry their own FFmpeg) or a folder of
+frames extracted beforehand (sorted by the numbers in their names), optionally cut to a segment
+in seconds (ActivityNet's annotated moments). Sampling takes `frames` frames `stride` frames
+apart from the clip's first frame (big_vision's evaluation setting, `deterministic_fs`); a clip
+shorter than frames x stride wraps around to its start (DMVR's repeated index sequence). A clip
+with fewer frames than `frames` is refused: it is almost always a broken or truncated file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from pgeval.errors import InputError
+from pgeval.model.images import preprocess
+
+VIDEO_SUFFIXES = (".mp4", ".webm", ".avi", ".mkv", ".mov", ".m4v", ".mpg", ".mpeg")
+FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Where a clip's frames come from and how many to take. `segment` is (start, end) in seconds
+    within the video; `fps` is the frame rate of a frames folder, needed only to cut a segment
+    from one."""
+
+    path: Path
+    frames: int
+    stride: int
+    segment: tuple[float, float] | None = None
+    fps: float | None = None
+
+
+def resolve_video(path: Path) -> Path:
+    """A path whose name ends in `.*` stands for the first of `<stem><suffix>` (any video suffix)
+    or the frames folder `<stem>` that exists; other paths, and names with no match, unchanged."""
+    if not path.name.endswith(".*"):
+        return path
+    stem = path.name[:-2]
+    for candidate in [path.with_name(stem + s) for s in VIDEO_SUFFIXES] + [path.with_name(stem)]:
+        if candidate.exists():
+            return candidate
+    return path
+
+
+def frame_indices(total: int, frames: int, stride: int) -> list[int]:
+    """Indices of the sampled frames in a clip of `total` frames: 0, stride, 2 x stride, ...,
+    taken modulo `total` when the clip is too short to hold them all."""
+    if total < frames:
+        raise ValueError(f"a clip of {total} frames cannot give {frames}")
+    return [(i * stride) % total for i in range(frames)]
+
+
+def _natural_key(name: str) -> list[int | str]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _frame_files(folder: Path) -> list[Path]:
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() in FRAME_SUFFIXES),
+                  key=lambda p: _natural_key(p.name))
+
+
+def _in_segment(time: float | None, segment: tuple[float, float] | None) -> bool:
+    return segment is None or (time is not None and segment[0] <= time < segment[1])
+
+
+def _decoded_frames(path: Path, segment: tuple[float, float] | None) -> Iterator[Image.Image]:
+    """The video's frames (inside the segment) in order, as PIL images."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise InputError("the file holds no video stream", path=str(path))
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            if segment is not None and segment[0] > 0 and stream.time_base:
+                container.seek(int(segment[0] / stream.time_base), stream=stream, backward=True,
+                               any_frame=False)
+            for frame in container.decode(stream):
+                if segment is not None and frame.time is not None and frame.time >= segment[1]:
+                    return
+                if _in_segment(frame.time, segment):
+                    yield frame.to_image()
+    except av.FFmpegError as e:
+        raise InputError(f"cannot decode video: {e}", path=str(path)) from None
+
+
+def _video_frames(clip: Clip, res: int) -> list[np.ndarray]:
+    """Decode once keeping the frames a long enough clip needs; a short clip, whose length is
+    only known at its end, is decoded a second time for the wrapped-around indices."""
+    wanted = set(range(0, clip.frames * clip.stride, clip.stride))
+    total, kept = _keep(clip, wanted, res)
+    _check_length(clip, total)
+    indices = frame_indices(total, clip.frames, clip.stride)
+    missing = set(indices) - set(kept)
+    if missing:
+        _, more = _keep(clip, missing, res)
+        kept |= more
+    return [kept[i] for i in indices]
+
+
+def _keep(clip: Clip, wanted: set[int], res: int) -> tuple[int, dict[int, np.ndarray]]:
+    total, kept = 0, {}
+    for index, image in enumerate(_decoded_frames(clip.path, clip.segment)):
+        total = index + 1
+        if index in wanted:
+            kept[index] = preprocess(image, res)
+    return total, kept
+
+
+def _check_length(clip: Clip, total: int) -> None:
+    if total == 0:
+        where = "" if clip.segment is None else f" in the segment {clip.segment[0]}-{clip.segment[1]} s"
+        raise InputError(f"no frame could be read{where}", path=str(clip.path))
+    if total < clip.frames:
+        raise InputError(f"the clip has {total} frame(s), fewer than the {clip.frames} the task "
+                         "samples", path=str(clip.path),
+                         hint="check the file (a truncated download?), or pass --on-error skip")
+
+
+def _folder_frames(clip: Clip, res: int) -> list[np.ndarray]:
+    files = _frame_files(clip.path)
+    if clip.segment is not None:
+        if not clip.fps:
+            raise InputError("a segment of a frames folder needs the frames' rate",
+                             path=str(clip.path), hint="set fps in the task's [video] table")
+        files = [f for i, f in enumerate(files) if _in_segment(i / clip.fps, clip.segment)]
+    _check_length(clip, len(files))
+    out = []
+    for i in frame_indices(len(files), clip.frames, clip.stride):
+        try:
+            with Image.open(files[i]) as image:
+                out.append(preprocess(image, res))
+        except (UnidentifiedImageError, OSError) as e:
+            raise InputError(f"cannot decode frame: {e}", path=str(files[i])) from None
+    return out
+
+
+def load_clip(clip: Clip, res: int) -> np.ndarray:
+    """The clip's sampled frames, preprocessed as images are: (frames, res, res, 3) in [-1, 1]."""
+    path = clip.path
+    if path.is_dir():
+        frames = _folder_frames(clip, res)
+    elif not path.is_file():
+        raise InputError("video not found", path=str(path))
+    elif path.stat().st_size == 0:
+        raise InputError("the video file is empty", path=str(path))
+    else:
+        frames = _video_frames(clip, res)
+    return np.stack(frames)
