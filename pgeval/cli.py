@@ -66,6 +66,8 @@ def tasks_command(as_json: bool, tasks_dirs: Sequence[str]) -> None:
         click.echo(f"{row['name']}  [{row['family']}]  {row['title']}: {row['metric']} "
                    f"(split {row['split']}; adapter {row['adapter']})")
         click.echo(f"    prompt: {row['prompt']!r}  max_decode_len={row['max_decode_len']}")
+        if row["video"]:
+            click.echo(f"    video:  {row['video']['frames']} frames, {row['video']['stride']} apart")
         for f in row["files"]:
             click.echo(f"    data:   {f}")
         if row["published"]:

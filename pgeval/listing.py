@@ -37,6 +37,7 @@ def task_rows(specs: Iterable[TaskSpec]) -> list[dict[str, Any]]:
             "prompt": spec.prompt,
             "max_decode_len": spec.max_decode_len,
             "beam_size": spec.beam_size,
+            "video": asdict(spec.video) if spec.video else None,
             "adapter": spec.adapter,
             "source": spec.source,
             "files": expected_files(spec),

@@ -179,6 +179,25 @@ def test_bad_spec_names_file_and_key(tmp_path):
         load_task_file(bad)
 
 
+def test_video_tables_follow_big_vision_and_are_checked(tmp_path, capsys):
+    sampling = {name: (get_task(name).video.frames, get_task(name).video.stride) for name in
+                ("msrvtt_cap", "msrvtt_qa", "vatex", "activitynet_cap", "activitynet_qa", "msvd_qa")}
+    assert sampling == {"msrvtt_cap": (16, 9), "msrvtt_qa": (16, 9), "vatex": (16, 7),
+                        "activitynet_cap": (16, 30), "activitynet_qa": (16, 70), "msvd_qa": (8, 26)}
+    assert get_task("nlvr2").video is None and get_task("vqav2").video is None
+    with pytest.raises(SystemExit):
+        main(["tasks"])
+    assert "    video:  8 frames, 26 apart" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    for table, message in [("[video]\nframes = 16\n", "missing key 'stride'"),
+                           ("[video]\nframes = 0\nstride = 2\n", "must be positive"),
+                           ("[video]\nframes = 4\nstride = 2\nrate = 3\n", "unknown \\[video\\] key")]:
+        bad.write_text(MY_TASK.replace("{adapter}", "exact_match").replace("[data]", table + "\n[data]", 1))
+        with pytest.raises(InputError, match=message) as e:
+            load_task_file(bad)
+        assert str(bad) in str(e.value)
+
+
 def test_entry_point_plugins(tmp_path, monkeypatch):
     """A third-party package registers an adapter and a tasks folder through entry points."""
     (tmp_path / "plugin_pkg").mkdir()

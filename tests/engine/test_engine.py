@@ -60,3 +60,55 @@ def test_padding_examples_do_not_change_results(engine):
     together = [o for b in engine.generate(reqs, 5, progress=False) for o in b]
     assert alone[0].tokens == together[0].tokens
     np.testing.assert_allclose(alone[0].logprobs, together[0].logprobs, atol=1e-5)
+
+
+def test_batches_hold_one_image_count_each(engine, tmp_path):
+    """One, two and four images (a clip's frames) per request, interleaved: each count compiles
+    once, outputs come grouped by count in input order, and each equals its request run alone."""
+    from pgeval.model.video import Clip
+    from tests.video_files import write_video
+
+    res = engine.res
+    rng = np.random.default_rng(7)
+
+    def image():
+        return rng.uniform(-1, 1, (res, res, 3)).astype(np.float32)
+
+    video = write_video(tmp_path / "clip.mp4", 12)
+    reqs = [Request("one-a", (image(),), "caption en"),
+            Request("pair-a", (image(), image()), "answer en is there a dog?"),
+            Request("clip", (Clip(video, 4, 3),), "caption en"),
+            Request("one-b", (image(),), "answer en what color?"),
+            Request("pair-b", (image(), image()), "caption en"),
+            Request("one-c", (image(),), "caption en")]
+    assert [r.num_images for r in reqs] == [1, 2, 4, 1, 2, 1]
+    COMPILES.clear()
+    batches = [[o.id for o in b] for b in engine.generate(reqs, 6, progress=False)]
+    assert batches == [["one-a", "one-b"], ["one-c"], ["pair-a", "pair-b"], ["clip"]]
+    assert len([c for c in COMPILES if "generate" in c]) == 3  # decode length 6 is new here
+    together = {o.id: o for b in engine.generate(reqs, 6, progress=False) for o in b}
+    for r in reqs:
+        alone = next(o for b in engine.generate([r], 6, progress=False) for o in b)
+        assert alone.tokens == together[r.id].tokens
+        np.testing.assert_allclose(alone.logprobs, together[r.id].logprobs, atol=1e-5)
+    # the clip is its frames: the same request with the four sampled frames as arrays
+    from pgeval.model.video import load_clip
+
+    frames = tuple(load_clip(Clip(video, 4, 3), res))
+    as_images = next(o for b in engine.generate([Request("clip", frames, "caption en")], 6,
+                                            progress=False) for o in b)
+    assert as_images.tokens == together["clip"].tokens
+
+
+def test_a_bad_video_goes_to_the_error_handler(engine, tmp_path):
+    from pgeval.model.video import Clip
+
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    good = Request("good", (np.zeros((engine.res, engine.res, 3), np.float32),), "caption en")
+    bad = Request("bad", (Clip(tmp_path / "empty.mp4", 4, 2),), "caption en")
+    errors = []
+    outputs = [o.id for b in engine.generate([bad, good], 3, progress=False,
+                                             on_error=lambda r, e: errors.append((r.id, str(e))))
+               for o in b]
+    assert outputs == ["good"]
+    assert errors == [("bad", f"{tmp_path / 'empty.mp4'}: the video file is empty")]

@@ -68,3 +68,41 @@ def test_requests_are_checked(tmp_path):
 def test_dtype_bfloat16_runs(hf_pg1):
     checkpoint = load_checkpoint(hf_pg1[1], dtype="bfloat16")
     assert checkpoint.params["img"]["head"]["kernel"].dtype == np.dtype("bfloat16")
+
+
+def test_infer_takes_several_images_per_request(hf_pg1, tmp_path, capsys):
+    hf_model, folder = hf_pg1
+    names = write_images(tmp_path, 3)
+    lines = [{"id": "pair", "images": [names[0], names[1]], "prefix": "answer en is it left?"},
+             {"id": "one", "image": names[2], "prefix": "caption en"},
+             {"id": "three", "images": names, "prefix": "caption en"}]
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(SystemExit) as e:
+        main(["infer", "--checkpoint", str(folder), "--input", str(requests), "--output", str(out),
+              "--max-decode-len", "5", "--batch-size", "2"])
+    assert e.value.code == 0, capsys.readouterr().err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["pair", "one", "three"]  # input order, whatever the batching
+    tok = Tokenizer(folder / "tokenizer.model")
+    for line, row in zip(lines, rows, strict=True):
+        files = line.get("images", [line.get("image")])
+        images = np.stack([load_image(tmp_path / f, RES) for f in files])
+        ref_tokens, ref_logprobs = hf_greedy(hf_model, images, tok.encode_prefix(line["prefix"]), 5,
+                                             eos=tok.eos_id)
+        assert row["tokens"] == ref_tokens
+        np.testing.assert_allclose(row["logprobs"], ref_logprobs, atol=1e-4)
+
+
+def test_image_fields_are_checked(tmp_path):
+    bad = tmp_path / "r.jsonl"
+    for line, message in [('{"id": 1, "prefix": "x"}', "no 'image' or 'images' field"),
+                          ('{"id": 1, "images": [], "prefix": "x"}', "no 'image' or 'images' field"),
+                          ('{"id": 1, "images": "a.png", "prefix": "x"}', "images a list of paths"),
+                          ('{"id": 1, "image": "a.png", "images": ["b.png"], "prefix": "x"}',
+                           "either image or images")]:
+        bad.write_text(line + "\n")
+        with pytest.raises(Exception, match=message) as e:
+            read_requests(bad)
+        assert f"{bad}:1" in str(e.value)

@@ -82,8 +82,11 @@ def test_config_read_from_the_checkpoint(hf_pg1, hf_pg2):
 
 
 def hf_greedy(hf_model, px, prefix, max_new, eos):
-    ids = torch.tensor([[IMAGE_TOKEN] * N_IMG + prefix])
-    g = hf_model.generate(input_ids=ids, pixel_values=torch.from_numpy(px.transpose(2, 0, 1)[None]),
+    """transformers' greedy tokens for one image (R, R, 3) or several (K, R, R, 3): the prompt
+    then holds K runs of image tokens, which transformers fills with the images in order."""
+    px = px if px.ndim == 4 else px[None]
+    ids = torch.tensor([[IMAGE_TOKEN] * N_IMG * len(px) + prefix])
+    g = hf_model.generate(input_ids=ids, pixel_values=torch.from_numpy(px.transpose(0, 3, 1, 2).copy()),
                           token_type_ids=torch.zeros_like(ids), attention_mask=torch.ones_like(ids),
                           max_new_tokens=max_new, do_sample=False, output_scores=True,
                           return_dict_in_generate=True, eos_token_id=eos, pad_token_id=0)
@@ -102,7 +105,7 @@ def run_greedy(checkpoint, px, prefixes, max_new, eos, batch=4, width=16):
     for i, p in enumerate(prefixes):
         tokens[i, width - len(p):] = p
         mask[i, width - len(p):] = True
-    images = np.zeros((b, RES, RES, 3), np.float32)
+    images = np.zeros((b, *px.shape[1:]), np.float32)  # (B, R, R, 3), or (B, K, R, R, 3)
     images[: len(prefixes)] = px
     active = np.arange(b) < len(prefixes)
     out = greedy_generate(PaliGemma(checkpoint.config), checkpoint.params, images, tokens, mask,
@@ -179,3 +182,20 @@ def test_bfloat16_npz_and_dtype(hf_pg1, tmp_path):
     np.testing.assert_array_equal(np.asarray(emb), as_bf16["llm"]["embedder"]["input_embedding"])
     as_f32 = load_checkpoint(path, dtype="float32")
     assert as_f32.params["llm"]["embedder"]["input_embedding"].dtype == jnp.float32
+
+
+@pytest.mark.parametrize(("fixture", "count"), [("hf_pg1", 2), ("hf_pg2", 2), ("hf_pg2", 4)])
+def test_several_images_match_transformers(fixture, count, request):
+    """Two images (an NLVR2 pair) and four frames (a short clip) per example: our concatenated
+    SigLIP tokens against transformers' prompt with that many image-token runs."""
+    hf_model, folder = request.getfixturevalue(fixture)
+    checkpoint = load_checkpoint(folder)
+    px = pixels(3 * count, seed=11).reshape(3, count, RES, RES, 3)
+    ours = run_greedy(checkpoint, px, PREFIXES, 8, eos=1)
+    for i, p in enumerate(PREFIXES):
+        ref_tokens, ref_logprobs = hf_greedy(hf_model, px[i], p, 8, eos=1)
+        assert ours[i][0] == ref_tokens and len(ref_tokens) > 0
+        np.testing.assert_allclose(ours[i][1], ref_logprobs, atol=1e-4)
+    swapped = run_greedy(checkpoint, px[:, ::-1].copy(), PREFIXES, 8, eos=1)
+    assert any(not np.allclose(a[1][:len(b[1])], b[1][:len(a[1])], atol=1e-3)
+               for a, b in zip(ours, swapped, strict=True))  # the order of the images matters
