@@ -35,6 +35,7 @@ class BenchResult:
     batch_size: int
     res: int
     decode_len: int
+    images: int
     pgeval_ex_per_s: float
     hf_ex_per_s: float
     ratio: float
@@ -43,15 +44,17 @@ class BenchResult:
     peak_tflops: float
 
 
-def model_flops(cfg: PaliGemmaConfig, batch: int, prefix: int, decode: int) -> float:
-    """Multiply-adds x 2 for one batch: image encoder, prefill, and every decode step."""
+def model_flops(cfg: PaliGemmaConfig, batch: int, prefix: int, decode: int, images: int = 1) -> float:
+    """Multiply-adds x 2 for one batch: image encoder (`images` per example), prefill, and every
+    decode step."""
     v, t = cfg.vision, cfg.text
     n = v.num_patches
     vision = n * v.patch_size ** 2 * 3 * v.width + n * v.width * t.width
     vision += v.depth * (n * (4 * v.width ** 2 + 2 * v.width * v.mlp_dim) + 2 * n * n * v.width)
+    vision *= images
     proj = t.width * t.num_heads * t.head_dim * 2 + 2 * t.width * t.num_kv_heads * t.head_dim
     per_token = proj + 3 * t.width * t.mlp_dim
-    length = n + prefix
+    length = images * n + prefix
     llm = t.depth * (length * per_token + 2 * length * length * t.num_heads * t.head_dim)
     llm += t.width * t.vocab_size
     for i in range(decode - 1):
@@ -112,8 +115,10 @@ def _median_time(fn: Callable[[], None]) -> Callable[[], float]:
 
 
 def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = None,
-              decode_len: int = 16, prefix_len: int = 12, dtype: str = "float32",
+              decode_len: int = 16, prefix_len: int = 12, images: int = 1, dtype: str = "float32",
               repeats: int = 3, log: Callable[[str], None] = print) -> BenchResult:
+    """Both engines on one random model and batch; `images` per example (a video's frames, an
+    NLVR2 pair) reach transformers as that many image-token runs in each prompt."""
     try:
         import torch
     except ImportError:
@@ -138,7 +143,7 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
 
     rng = np.random.default_rng(0)
     r = cfg.vision.image_size
-    images = rng.uniform(-1, 1, (batch_size, r, r, 3)).astype(np.float32)
+    pixels = rng.uniform(-1, 1, (batch_size, images, r, r, 3)).astype(np.float32)
     prefix = np.concatenate([np.full((batch_size, 1), 2),
                              rng.integers(5, 1000, (batch_size, prefix_len - 1))], axis=1)
     width = bucket(prefix_len)
@@ -147,7 +152,8 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
     mask = np.zeros((batch_size, width), bool)
     mask[:, width - prefix_len:] = True
     active = np.ones((batch_size,), bool)
-    images_j, tokens_j, mask_j, active_j = jax.device_put((images, tokens, mask, active))
+    ours_images = pixels[:, 0] if images == 1 else pixels  # as the engine batches them
+    images_j, tokens_j, mask_j, active_j = jax.device_put((ours_images, tokens, mask, active))
 
     def ours() -> None:
         out = greedy_generate(model, params, images_j, tokens_j, mask_j, active_j,
@@ -155,13 +161,14 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
         jax.block_until_ready(out)
 
     n = cfg.vision.num_patches
-    ids = torch.tensor(np.concatenate([np.full((batch_size, n), cfg.text.vocab_size), prefix], 1),
-                       device=device)
-    pixels = torch.tensor(images.transpose(0, 3, 1, 2), device=device, dtype=torch_dtype)
+    ids = torch.tensor(np.concatenate([np.full((batch_size, images * n), cfg.text.vocab_size),
+                                       prefix], 1), device=device)
+    pixel_values = torch.tensor(pixels.reshape(-1, r, r, 3).transpose(0, 3, 1, 2), device=device,
+                                dtype=torch_dtype)
 
     def theirs() -> None:
         with torch.inference_mode():
-            hf.generate(input_ids=ids, pixel_values=pixels, token_type_ids=torch.zeros_like(ids),
+            hf.generate(input_ids=ids, pixel_values=pixel_values, token_type_ids=torch.zeros_like(ids),
                         attention_mask=torch.ones_like(ids), max_new_tokens=decode_len,
                         min_new_tokens=decode_len, do_sample=False)
         if device == "cuda":
@@ -177,11 +184,11 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
         log(f"  run {i + 1}: pgeval {batch_size / ours_t[-1]:.2f} ex/s, "
             f"transformers {batch_size / hf_t[-1]:.2f} ex/s")
     ours_s, hf_s = statistics.median(ours_t), statistics.median(hf_t)
-    flops = model_flops(cfg, batch_size, prefix_len, decode_len)
+    flops = model_flops(cfg, batch_size, prefix_len, decode_len, images)
     peak = matmul_peak(jnp.dtype(dtype))
     device_name = jax.devices()[0].device_kind
     return BenchResult(config=config, device=device_name, batch_size=batch_size,
-                       res=cfg.vision.image_size, decode_len=decode_len,
+                       res=cfg.vision.image_size, decode_len=decode_len, images=images,
                        pgeval_ex_per_s=batch_size / ours_s, hf_ex_per_s=batch_size / hf_s,
                        ratio=hf_s / ours_s, flops_fraction=flops / ours_s / peak,
                        model_tflops=flops / ours_s / 1e12, peak_tflops=peak / 1e12)

@@ -212,19 +212,22 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) ->
               help="New tokens per example (transformers gets min_new_tokens = max_new_tokens).")
 @click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32",
               show_default=True, help="Compute dtype of both engines.")
+@click.option("--images", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Images per example (2 for NLVR2-style pairs, 16 for a video's frames).")
 @click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True,
               help="Timed rounds per engine, interleaved, after one warm-up each.")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the results.")
 def bench_command(config: str, batch_size: int, res: int | None, decode_len: int, dtype: str,
-                  repeats: int, as_json: bool) -> None:
+                  images: int, repeats: int, as_json: bool) -> None:
     """Time our engine against transformers' generate on the same random model and inputs."""
     import dataclasses
 
     from pgeval.bench import run_bench
 
-    r = run_bench(config, batch_size=batch_size, res=res, decode_len=decode_len, dtype=dtype,
-                  repeats=repeats, log=lambda m: click.echo(m, err=True))
-    click.echo(f"{r.config} on {r.device}, batch {r.batch_size}, {r.res} px, {r.decode_len} new "
+    r = run_bench(config, batch_size=batch_size, res=res, decode_len=decode_len, images=images,
+                  dtype=dtype, repeats=repeats, log=lambda m: click.echo(m, err=True))
+    shown = f"{r.images} images" if r.images > 1 else "1 image"
+    click.echo(f"{r.config} on {r.device}, batch {r.batch_size}, {shown} of {r.res} px, {r.decode_len} new "
                f"tokens: pgeval {r.pgeval_ex_per_s:.2f} ex/s, transformers {r.hf_ex_per_s:.2f} "
                f"ex/s, ratio {r.ratio:.2f}; {r.model_tflops:.3f} TFLOP/s = "
                f"{100 * r.flops_fraction:.0f}% of a {r.peak_tflops:.3f} TFLOP/s matmul peak")
