@@ -16,6 +16,11 @@ import jax.numpy as jnp
 from pgeval.model.config import TextConfig
 
 NEG_INF = -2.3819763e38
+# Queries per step of long attention (see grouped_attention): 64 measured fastest on CPU (a
+# prefill of 4 x 256 image tokens: 0.95 s against 1.5 s unblocked); on accelerators the block only
+# bounds memory, and larger blocks keep their matmuls big.
+QUERY_BLOCK = {"cpu": 64}
+ACCELERATOR_QUERY_BLOCK = 512
 
 
 class KVCache(NamedTuple):
@@ -67,8 +72,30 @@ def grouped_attention(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array 
 
     q (B, T, N, H); k and v (B, K, S, H) with N a multiple of K; mask (B, T, S) or None. Each KV head's
     query heads are stacked into one matrix, so the scores are K plain batched matmuls; logits
-    and softmax run in float32.
+    and softmax run in float32. Long query runs (a prefill of several images, SigLIP at 448 or
+    896 px) go a block of queries at a time: each query's softmax is its own, so the result is the
+    same, while the float32 logits held at once shrink from T x S to block x S.
     """
+    t = q.shape[1]
+    block = QUERY_BLOCK.get(jax.default_backend(), ACCELERATOR_QUERY_BLOCK)
+    if t <= block:
+        return _attend(q, k, v, mask, softcap)
+    pad = -t % block
+
+    def blocks(x: jax.Array) -> jax.Array:
+        x = jnp.pad(x, [(0, 0), (0, pad)] + [(0, 0)] * (x.ndim - 2))
+        return jnp.moveaxis(x.reshape(x.shape[0], -1, block, *x.shape[2:]), 1, 0)
+
+    if mask is None:
+        out = jax.lax.map(lambda qb: _attend(qb, k, v, None, softcap), blocks(q))
+    else:
+        out = jax.lax.map(lambda a: _attend(a[0], k, v, a[1], softcap), (blocks(q), blocks(mask)))
+    out = jnp.moveaxis(out, 0, 1)
+    return out.reshape(out.shape[0], -1, *out.shape[3:])[:, :t]
+
+
+def _attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array | None,
+            softcap: float | None) -> jax.Array:
     b, t, n, h = q.shape
     kh, s = k.shape[1], k.shape[2]
     g = n // kh
