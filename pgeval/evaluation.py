@@ -118,7 +118,7 @@ def run_task(engine: Engine, plan: TaskPlan, out: Path, *, on_error: str, progre
     try:
         for example_id, path in plan.missing_images.items():
             if example_id not in done:
-                writer.error(example_id, f"image not found: {path}")
+                writer.error(example_id, f"{plan.media} not found: {path}")
         todo = [e for e in plan.examples if e.id not in done and e.id not in plan.missing_images]
         requests = [Request(e.id, plan.inputs(e), plan.prompt(e)) for e in todo]
         width = bucket(max((len(engine.tokenizer.encode_prefix(plan.prompt(e)))

@@ -33,6 +33,11 @@ class TaskPlan:
     examples: list[Example]
     missing_images: dict[str, Path]
 
+    @property
+    def media(self) -> str:
+        """What the task's files show: "image" or "video"."""
+        return "video" if self.spec.video else "image"
+
     def media_paths(self, example: Example) -> list[Path]:
         """The example's image files, or for a video task its videos or frame folders."""
         if not example.images:
@@ -95,5 +100,7 @@ def check_images(plans: Sequence[TaskPlan]) -> None:
     """Raise one error listing every missing image (task, id and path)."""
     missing = [f"{p.spec.name} id {i}: {path}" for p in plans for i, path in p.missing_images.items()]
     if missing:
-        raise InputError(f"{len(missing)} image(s) not found, nothing was run:\n" + _listing(missing),
-                         hint="fix the image folder, or pass --on-error skip to leave them out")
+        media = sorted({p.media for p in plans if p.missing_images})
+        raise InputError(f"{len(missing)} {' or '.join(media)}(s) not found, nothing was run:\n"
+                         + _listing(missing),
+                         hint=f"fix the {media[0]} folder, or pass --on-error skip to leave them out")

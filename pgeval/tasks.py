@@ -97,7 +97,8 @@ def _video(table: Any, where: str) -> VideoSampling:
     frames = _require(table, "frames", int, where + " [video]")
     stride = _require(table, "stride", int, where + " [video]")
     fps = table.get("fps")
-    if frames < 1 or stride < 1 or (fps is not None and (not isinstance(fps, int | float) or fps <= 0)):
+    bad_fps = fps is not None and (isinstance(fps, bool) or not isinstance(fps, int | float) or fps <= 0)
+    if frames < 1 or stride < 1 or bad_fps:
         raise InputError("[video] frames and stride must be positive integers, fps a positive number",
                          path=where)
     return VideoSampling(frames=frames, stride=stride, fps=None if fps is None else float(fps))

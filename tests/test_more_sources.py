@@ -64,7 +64,7 @@ def test_okvqa_official_files(tmp_path):
     spec = get_task("okvqa")
     examples = load_examples(spec, tmp_path)
     assert [e.id for e in examples] == ["2971475", "1585", "5765", "4311"]
-    assert examples[0].image == "val2014/COCO_val2014_000000297147.jpg"
+    assert examples[0].images == ("val2014/COCO_val2014_000000297147.jpg",)
     assert examples[1].references == ("fire hydrant",) * 2 + ("hydrant",) * 6 + ("water",) * 2
     assert examples[2].fields == {"question": "What keeps the rain off?"}
     assert {e.slice for e in examples} == {"other"}
@@ -98,7 +98,7 @@ def test_infovqa_official_file(tmp_path):
     spec = get_task("infovqa")
     examples = load_examples(spec, tmp_path)
     assert [e.id for e in examples] == ["98753", "98754", "65432", "65433"]
-    assert [e.image for e in examples] == ["infographicsvqa_images/37313.jpeg"] * 2 + [
+    assert [e.images[0] for e in examples] == ["infographicsvqa_images/37313.jpeg"] * 2 + [
         "infographicsvqa_images/10245.jpeg"] * 2
     assert examples[0].references == ("45%", "45 %")
     assert examples[2].fields["question"] == "In which year was the survey run?"
@@ -140,8 +140,8 @@ def test_stvqa_question_id_and_file_path(tmp_path):
     spec = get_task("stvqa")
     examples = load_examples(spec, tmp_path)
     assert [e.id for e in examples] == ["12", "13"]
-    assert examples[0].image == "train_images/coco-text/COCO_train2014_000000000036.jpg"
-    assert examples[1].image == "train_images/imageNet/n02690373_3378.JPEG"
+    assert examples[0].images == ("train_images/coco-text/COCO_train2014_000000000036.jpg",)
+    assert examples[1].images == ("train_images/imageNet/n02690373_3378.JPEG",)
     assert examples[1].references == ("coca cola", "coke")
 
     preds = dump(tmp_path / "stvqa_results.json", [
@@ -175,7 +175,7 @@ def test_nocaps_official_file(tmp_path):
     spec = get_task("nocaps")
     examples = load_examples(spec, tmp_path)
     assert [e.id for e in examples] == ["0", "1", "2"]
-    assert [e.image for e in examples] == [f"validation/{f}" for _, f, _, _ in images]
+    assert [e.images[0] for e in examples] == [f"validation/{f}" for _, f, _, _ in images]
     assert examples[1].references == tuple(images[1][3])
 
     preds = dump(tmp_path / "nocaps_results.json", [
@@ -216,7 +216,7 @@ def test_textcaps_rows_grouped_per_image(tmp_path):
     assert [e.id for e in examples] == ["011e7e629fb9ae7b", "f4a3b2c1d0e9f8a7"]
     assert examples[0].references == tuple(night) == tuple(rows[0]["reference_strs"])
     assert examples[1].references == tuple(jersey)
-    assert examples[1].image == "train_images/f4a3b2c1d0e9f8a7.jpg"
+    assert examples[1].images == ("train_images/f4a3b2c1d0e9f8a7.jpg",)
 
     preds = dump(tmp_path / "textcaps_results.json", [
         {"image_id": "011e7e629fb9ae7b", "caption": "A sign that reads: open all night"},

@@ -50,7 +50,7 @@ def test_tallyqa_simple_and_complex(tmp_path):
     assert result.metrics["accuracy:simple"] == 100.0
     assert result.metrics["accuracy:complex"] == 50.0
     examples = load_examples(get_task("tallyqa"), tmp_path)
-    assert examples[0].image == "VG_100K/1.jpg" and examples[1].references == ("0",)
+    assert examples[0].images == ("VG_100K/1.jpg",) and examples[1].references == ("0",)
 
 
 def test_vizwiz_ids_are_image_names(tmp_path):
@@ -72,7 +72,7 @@ def test_gqa_and_okvqa_layouts(tmp_path):
     preds = jsonl_predictions(tmp_path / "g.jsonl", [("201", "yes"), ("202", "Left")])
     result = score_file(get_task("gqa"), preds, tmp_path)
     assert result.metrics["accuracy"] == 50.0  # exact match is case-sensitive
-    assert load_examples(get_task("gqa"), tmp_path)[0].image == "images/n1.jpg"
+    assert load_examples(get_task("gqa"), tmp_path)[0].images[0] == "images/n1.jpg"
 
 
 def test_mmvp_pairs(tmp_path):
@@ -89,7 +89,7 @@ def test_mmvp_pairs(tmp_path):
     result = score_file(get_task("mmvp"), preds, tmp_path)
     assert result.metrics["paired_accuracy"] == 50.0
     assert result.metrics["accuracy"] == 75.0
-    assert load_examples(get_task("mmvp"), tmp_path)[2].image == "MMVP Images/3.jpg"
+    assert load_examples(get_task("mmvp"), tmp_path)[2].images[0] == "MMVP Images/3.jpg"
 
 
 def test_multilingual_means(tmp_path):

@@ -83,7 +83,7 @@ def test_vsr_reads_both_splits(tmp_path):
     for split, expected in (("zeroshot_test", 0.75), ("random_test", 0.5)):
         examples = load_examples(spec, tmp_path, split)
         assert examples[0].fields == {"caption": "The cat is on the left of the dog."}
-        assert examples[1].image == "000000000001.jpg"
+        assert examples[1].images == ("000000000001.jpg",)
         predictions = [p for _, p in rows[split]]
         # exact match, case counts: 3 of 4, and 1 of 2 ("true" is not "True")
         assert score_predictions(spec, examples, predictions).metrics["accuracy"] == expected

@@ -162,14 +162,14 @@ def test_load_examples_materializes_images(prepared):
     for e in examples:
         h, w, captions = expected[e.id]
         assert e.references == tuple(captions)
-        assert e.image == f"tfds_images/{BUILDER}/1.0.0/val/{e.id}.jpg"
-        with Image.open(root / e.image) as image:
+        assert e.images == (f"tfds_images/{BUILDER}/1.0.0/val/{e.id}.jpg",)
+        with Image.open(root / e.images[0]) as image:
             assert image.size == (w, h) and image.format == "JPEG"
     # a second load reuses the written files
-    stamps = {e.id: (root / e.image).stat().st_mtime_ns for e in examples}
+    stamps = {e.id: (root / e.images[0]).stat().st_mtime_ns for e in examples}
     again = load_examples(spec, data_dir)
     assert again == examples
-    assert {e.id: (root / e.image).stat().st_mtime_ns for e in again} == stamps
+    assert {e.id: (root / e.images[0]).stat().st_mtime_ns for e in again} == stamps
     # the run's plan finds every image
     (plan,) = plan_tasks([TASK], data_dir, tasks_dirs=[tasks])
     assert not plan.missing_images and len(plan.examples) == len(EXAMPLES)
@@ -199,7 +199,7 @@ def test_sliced_split_and_latest_version(prepared, tmp_path):
     spec = get_task(TASK, [write_task(tmp_path / "tasks", tfds_split="val[:2]")])  # no version: newest
     examples = load_examples(spec, data_dir)
     assert len(examples) == 2
-    assert all(e.image.startswith(f"tfds_images/{BUILDER}/1.0.0/val/") for e in examples)
+    assert all(e.images[0].startswith(f"tfds_images/{BUILDER}/1.0.0/val/") for e in examples)
 
 
 def test_not_prepared_fails_before_running(tmp_path):

@@ -200,8 +200,8 @@ def _check_examples(examples, root: Path, folder: str, sentence=lambda t: t):
         image_id, rect, text = EXPECTED[e.id]
         h, w = IMAGES[image_id][:2]
         assert e.fields == {"sentence": sentence(text)} and e.references == ()
-        assert e.image == f"tfds_images/{folder}/validation/{image_id}.jpg"
-        with Image.open(root / e.image) as image:
+        assert e.images == (f"tfds_images/{folder}/validation/{image_id}.jpg",)
+        with Image.open(root / e.images[0]) as image:
             assert image.size == (w, h)
         t = e.target
         assert (t.height, t.width) == (h, w)

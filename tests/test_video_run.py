@@ -109,3 +109,18 @@ def test_a_bad_video_stops_the_run_naming_it(tiny_checkpoint, data, tmp_path):
         run_evaluation(path, ["msvd_qa"], data_dir=data, out=tmp_path / "run", progress=False,
                        log=lambda _: None)
     assert "clipC_0_4.avi" in str(e.value) and "id '3'" in str(e.value)
+
+
+def test_missing_videos_are_listed_before_anything_runs(tiny_checkpoint, tmp_path):
+    from pgeval.errors import InputError
+
+    path, _ = tiny_checkpoint
+    root = tmp_path / "msvd_qa"
+    root.mkdir()
+    (root / "youtube_mapping.txt").write_text("gone_1_2 vid1\n")
+    dump(root / "test_qa.json", [{"answer": "a", "id": 0, "question": "q?", "video_id": 1}])
+    with pytest.raises(InputError, match=r"1 video\(s\) not found, nothing was run") as e:
+        run_evaluation(path, ["msvd_qa"], data_dir=tmp_path, out=tmp_path / "run", progress=False,
+                       log=lambda _: None)
+    assert "msvd_qa id 0: " in str(e.value) and "YouTubeClips/gone_1_2.avi" in str(e.value)
+    assert "fix the video folder" in str(e.value)

@@ -183,10 +183,20 @@ def test_activitynet_captions_one_example_per_segment(tmp_path):
     preds = predictions(tmp_path, {"v_QOlSCBRmfWY#0": "a young woman stands in a room",
                                    "v_QOlSCBRmfWY#1": "one cat", "v_uqiMw7tQ1Cc#0": "one cat"})
     assert score_file(spec, preds, tmp_path).per_example == pytest.approx([1000.0, 0.0, 0.0])
+    # a segment past the video's end is clamped away and left out
     dump(tmp_path / "activitynet_cap" / "val_1.json", {
-        "v_x": {"duration": 5.0, "timestamps": [[1.0]], "sentences": ["a"]}})
-    with pytest.raises(InputError, match="entry 0, id 'v_x': timestamp must be"):
-        load_examples(spec, tmp_path)
+        "v_x": {"duration": 5.0, "timestamps": [[6.0, 9.0], [-1.0, 2.0]], "sentences": ["a", "b"]}})
+    assert [(e.id, e.segment) for e in load_examples(spec, tmp_path)] == [("v_x#1", (0.0, 2.0))]
+    for entry, message in [({"duration": 5.0, "timestamps": [[1.0]], "sentences": ["a"]},
+                            "a segment must be"),
+                           ({"duration": 5.0, "timestamps": [[1.0, 2.0]], "sentences": []},
+                            "as many timestamps as sentences"),
+                           ({"duration": 5.0, "timestamps": [[1.0, 2.0]], "sentences": [7]},
+                            "captions must be non-empty strings")]:
+        dump(tmp_path / "activitynet_cap" / "val_1.json", {"v_x": entry})
+        with pytest.raises(InputError, match=message) as e:
+            load_examples(spec, tmp_path)
+        assert "val_1.json, entry 0, id 'v_x'" in str(e.value)
 
 
 # --- NLVR2 and MaRVL --------------------------------------------------------------------------
@@ -250,11 +260,58 @@ def test_generic_jsonl_takes_image_lists_and_segments(tmp_path):
     examples = load_examples(custom, tmp_path)
     assert [(e.images, e.segment) for e in examples] == [(("a.mp4", "frames/b"), (1.5, 4.0)),
                                                          (("c.mp4",), None)]
-    for bad, message in [({"images": "a.mp4"}, "images a list of paths"),
+    for bad, message in [({"images": "a.mp4"}, "images a non-empty list of paths"),
+                         ({"images": []}, "images a non-empty list of paths"),
                          ({"image": "a", "images": ["b"]}, "either image or images"),
-                         ({"image": "a", "segment": [4, 2]}, "segment must be"),
+                         ({"image": "a", "segment": [4, 2]}, "needs 0 <= start < end"),
                          ({"image": "a", "segment": [0, True]}, "segment must be")]:
         dump(path, [{"id": 1, "references": ["x"], **bad}], lines=True)
         with pytest.raises(InputError, match=message) as e:
             load_examples(custom, tmp_path)
         assert f"{path}:1" in str(e.value)
+
+
+@pytest.mark.parametrize(("task", "file", "content", "message"), [
+    ("vatex", "vatex_public_test_english_v1.1.json", {"videoID": "x"}, "the file must be a list"),
+    ("vatex", "vatex_public_test_english_v1.1.json", [{"videoID": "x_1_2", "enCap": []}],
+     "entry 0, id 'x_1_2': captions must be non-empty strings"),
+    ("msrvtt_cap", "test_videodatainfo.json", {"videos": 3, "sentences": []}, "videos must be a list"),
+    ("msrvtt_cap", "test_videodatainfo.json",
+     {"videos": [{"video_id": "v1"}], "sentences": [{"video_id": ["v1"], "caption": "c"}]},
+     "entry 0: 'video_id' must be a string"),
+    ("msrvtt_qa", "test_qa.json", [{"answer": "a", "id": 0, "question": 5, "video_id": 1}],
+     "entry 0: 'question' must be a string"),
+    ("activitynet_qa", "test_a.json", [{"answer": "a", "type": True, "question_id": "q"}],
+     "type must be an integer 0-8"),
+    ("activitynet_qa", "test_a.json", [{"answer": "a", "type": 1, "question_id": "q"}] * 2,
+     "entry 1, id 'q': duplicate question_id"),
+    ("activitynet_qa", "test_q.json", [{"question": "q?", "question_id": "q"}],
+     "test_q.json, entry 0: the images pattern .* needs 'video_name'"),
+])
+def test_malformed_video_annotations_name_file_and_entry(task, file, content, message, tmp_path):
+    root = tmp_path / task
+    if task == "activitynet_qa":  # a valid pair of files, one of them replaced below
+        dump(root / "test_q.json", [{"video_name": "x", "question": "q?", "question_id": "q"}])
+        dump(root / "test_a.json", [{"answer": "a", "type": 1, "question_id": "q"}])
+    path = dump(root / file, content)
+    with pytest.raises(InputError, match=message) as e:
+        load_examples(get_task(task), tmp_path)
+    assert str(path) in str(e.value)
+
+
+def test_malformed_pair_annotations_name_file_and_line(tmp_path):
+    line = {**nlvr2_line("test1-0-1-0", "s", "True"), "sentence": 5}
+    dump(tmp_path / "nlvr2" / "test1.json", [line], lines=True)
+    with pytest.raises(InputError, match=r"test1\.json:1: 'sentence' must be a string"):
+        load_examples(get_task("nlvr2"), tmp_path)
+    line = marvl_line("id", 0, "7-Kucing", 3, "7-1.jpg", "c", True)
+    dump(tmp_path / "marvl" / "marvl-annotations" / "marvl-id.jsonl", [line], lines=True)
+    spec = get_task("marvl")
+    one = type(spec)(**{**spec.__dict__, "source_args": {"splits": {"test": {
+        **spec.source_args["splits"]["test"], "languages": ["id"]}}}})
+    with pytest.raises(InputError, match=r"marvl-id\.jsonl:1: 'left_img' must be a string"):
+        load_examples(one, tmp_path)
+    bad = type(spec)(**{**spec.__dict__, "source_args": {"splits": {"test": {
+        "annotations": "marvl-{lang}.jsonl", "languages": ["id"]}}}})
+    with pytest.raises(InputError, match=r"may use only \{language\}"):
+        load_examples(bad, tmp_path)

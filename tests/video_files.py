@@ -31,8 +31,11 @@ def frame_index(frame: np.ndarray) -> int:
     return sum(1 << bit for bit in range(8) if frame[:, bit * width + width // 2].mean() > 127.5)
 
 
-def write_video(path: Path, n: int, fps: int = 10, first: int = 0) -> Path:
-    """A video of `n` coded frames (indices first, first + 1, ...) in the codec its suffix implies."""
+def write_video(path: Path, n: int, fps: int = 10, first: int = 0, start_s: int = 0) -> Path:
+    """A video of `n` coded frames (indices first, first + 1, ...) in the codec its suffix implies,
+    its first frame shown `start_s` seconds into the stream."""
+    from fractions import Fraction
+
     import av
 
     codec, pix_fmt = CODECS[path.suffix]
@@ -43,6 +46,7 @@ def write_video(path: Path, n: int, fps: int = 10, first: int = 0) -> Path:
         stream.pix_fmt = pix_fmt
         for i in range(n):
             frame = av.VideoFrame.from_ndarray(coded_frame(first + i), format="rgb24")
+            frame.pts, frame.time_base = start_s * fps + i, Fraction(1, fps)
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():

@@ -34,11 +34,6 @@ class Example:
     target: Any = None
     segment: tuple[float, float] | None = None
 
-    @property
-    def image(self) -> str | None:
-        """The first (for most benchmarks the only) image."""
-        return self.images[0] if self.images else None
-
 
 @dataclass(frozen=True, slots=True)
 class SubmissionFormat:
@@ -136,3 +131,37 @@ def field_of(
         raise InputError(
             f"entry has no {key!r} field", path=str(path), index=index, line=line
         ) from None
+
+
+def text_field(record: Mapping[str, Any], key: str, path: Path, **where: Any) -> str:
+    """record[key] as a string, or an error naming the file, the entry or line (`where`) and the key."""
+    value = field_of(record, key, path, where.get("index"), line=where.get("line"))
+    if not isinstance(value, str):
+        raise InputError(f"{key!r} must be a string, got {value!r}", path=str(path), **where)
+    return value
+
+
+def id_field(record: Mapping[str, Any], key: str, path: Path, **where: Any) -> str:
+    """An id (a string or an integer in the file) as a string."""
+    value = field_of(record, key, path, where.get("index"), line=where.get("line"))
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InputError(f"{key!r} must be a string or an integer, got {value!r}", path=str(path),
+                         **where)
+    return str(value)
+
+
+def list_field(value: Any, path: Path, what: str, **where: Any) -> list[Any]:
+    """A value that must be a JSON list."""
+    if not isinstance(value, list):
+        raise InputError(f"{what} must be a list, got {type(value).__name__}", path=str(path), **where)
+    return value
+
+
+def segment_bounds(value: Any, path: Path, **where: Any) -> tuple[float, float]:
+    """[start, end] in seconds (numbers) as floats."""
+    ok = isinstance(value, list | tuple) and len(value) == 2 and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in value)
+    if not ok:
+        raise InputError(f"a segment must be [start, end] in seconds, got {value!r}", path=str(path),
+                         **where)
+    return float(value[0]), float(value[1])

@@ -56,11 +56,12 @@ class FileSource(DataSource):
         self.require_files(root, split)
         return read_json(self.file(root, split, key))
 
-    def images_for(self, split: str, record: Mapping[str, Any],
-                   *each: Mapping[str, Any]) -> tuple[str, ...]:
+    def images_for(self, split: str, record: Mapping[str, Any], *each: Mapping[str, Any],
+                   where: Mapping[str, Any] | None = None) -> tuple[str, ...]:
         """The image paths of one annotation record, from the split's `images` pattern (none
         without a pattern): one, or one per mapping in `each`, whose names fill the pattern
-        beside the record's (the `{side}` of a pair's left and right images)."""
+        beside the record's (the `{side}` of a pair's left and right images). `where` (path,
+        index or line) locates the record in an error."""
         pattern = self.image_pattern(split)
         if pattern is None:
             return ()
@@ -68,4 +69,7 @@ class FileSource(DataSource):
             return tuple(pattern.format_map({**record, **extra}) for extra in each or ({},))
         except KeyError as e:
             raise InputError(f"the images pattern {pattern!r} of split {split!r} needs {e.args[0]!r}, "
-                             f"which the record lacks (it has {sorted(record)})") from None
+                             f"which the record lacks (it has {sorted(record)})", **(where or {})) from None
+        except (IndexError, ValueError, AttributeError, TypeError) as e:
+            raise InputError(f"the images pattern {pattern!r} of split {split!r} does not fit the "
+                             f"record: {e}", **(where or {})) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of, read_jsonl
+from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of, read_jsonl, segment_bounds
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
 
@@ -51,7 +51,7 @@ class JsonlSource(FileSource):
                     images=image_list(r, where),
                     fields=fields,
                     slice=r.get("slice"),
-                    segment=_segment(r.get("segment"), where),
+                    segment=_segment(r.get("segment"), path, line=lineno, example_id=str(example_id)),
                 )
             )
         return examples
@@ -62,17 +62,17 @@ def image_list(record: dict[str, Any], where: dict[str, Any]) -> tuple[str, ...]
     if "image" in record and "images" in record:
         raise InputError("give either image or images, not both", **where)
     images = record.get("images", [record["image"]] if "image" in record else [])
-    if not isinstance(images, list) or not all(isinstance(x, str) and x for x in images):
-        raise InputError("image must be a path, images a list of paths", **where)
+    if not isinstance(images, list) or not all(isinstance(x, str) and x for x in images) or (
+            "images" in record and not images):
+        raise InputError("image must be a path, images a non-empty list of paths", **where)
     return tuple(images)
 
 
-def _segment(value: Any, where: dict[str, Any]) -> tuple[float, float] | None:
+def _segment(value: Any, path: Path, **where: Any) -> tuple[float, float] | None:
     if value is None:
         return None
-    ok = (isinstance(value, list) and len(value) == 2
-          and all(isinstance(x, int | float) and not isinstance(x, bool) for x in value))
-    if not ok or not 0 <= value[0] < value[1]:
-        raise InputError(f"segment must be [start, end] in seconds with start < end, got {value!r}",
+    start, end = segment_bounds(value, path, **where)
+    if not 0 <= start < end:
+        raise InputError(f"a segment needs 0 <= start < end in seconds, got {value!r}", path=str(path),
                          **where)
-    return float(value[0]), float(value[1])
+    return start, end

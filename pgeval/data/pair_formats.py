@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import SOURCES, Example, field_of, read_jsonl
+from pgeval.data.base import SOURCES, Example, field_of, read_jsonl, text_field
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
 
@@ -37,12 +37,13 @@ class Nlvr2Source(FileSource):
         path = self.file(root, split, "annotations")
         examples = []
         for lineno, r in read_jsonl(path):
-            identifier = str(field_of(r, "identifier", path, line=lineno))
+            identifier = text_field(r, "identifier", path, line=lineno)
             record = {**r, "pair": identifier.rsplit("-", 1)[0]}
             examples.append(Example(
                 id=identifier, references=(truth_label(r, path, lineno),),
-                images=self.images_for(split, record, {"side": 0}, {"side": 1}),
-                fields={"sentence": field_of(r, "sentence", path, line=lineno)}))
+                images=self.images_for(split, record, {"side": 0}, {"side": 1},
+                                       where={"path": str(path), "line": lineno}),
+                fields={"sentence": text_field(r, "sentence", path, line=lineno)}))
         return examples
 
 
@@ -65,7 +66,11 @@ class MarvlSource(FileSource):
     def files(self, split: str) -> list[str]:
         self.check_split(split)
         pattern = self.split_args[split]["annotations"]
-        return [pattern.format(language=lang) for lang in self.languages(split)]
+        try:
+            return [pattern.format(language=lang) for lang in self.languages(split)]
+        except (KeyError, IndexError, ValueError) as e:
+            raise InputError(f"split {split!r}: the annotations pattern {pattern!r} may use only "
+                             f"{{language}} ({type(e).__name__}: {e})") from None
 
     def load(self, root: Path, split: str) -> list[Example]:
         self.require_files(root, split)
@@ -73,10 +78,11 @@ class MarvlSource(FileSource):
         for language, name in zip(self.languages(split), self.files(split), strict=True):
             path = root / name
             for lineno, r in read_jsonl(path):
-                left, right = (field_of(r, k, path, line=lineno) for k in ("left_img", "right_img"))
+                left, right = (text_field(r, k, path, line=lineno) for k in ("left_img", "right_img"))
                 examples.append(Example(
-                    id=str(field_of(r, "id", path, line=lineno)),
+                    id=text_field(r, "id", path, line=lineno),
                     references=(truth_label(r, path, lineno),),
-                    images=self.images_for(split, {**r, "language": language}, {"img": left}, {"img": right}),
-                    fields={"sentence": field_of(r, "caption", path, line=lineno)}, slice=language))
+                    images=self.images_for(split, {**r, "language": language}, {"img": left},
+                                           {"img": right}, where={"path": str(path), "line": lineno}),
+                    fields={"sentence": text_field(r, "caption", path, line=lineno)}, slice=language))
         return examples

@@ -7,11 +7,21 @@ pattern; the task spec's [video] table says how its frames are sampled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of, read_json, read_jsonl
+from pgeval.data.base import (
+    SOURCES,
+    Example,
+    SubmissionFormat,
+    field_of,
+    id_field,
+    list_field,
+    read_json,
+    read_jsonl,
+    segment_bounds,
+    text_field,
+)
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
 
@@ -21,15 +31,12 @@ LIST_VIDEO_KEYS = ("video_id", "clip_name", "video")
 LIST_CAPTION_KEYS = ("caption", "sentence", "desc")
 
 
-def _text(value: Any, path: Path, where: Mapping[str, Any], what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{what} must be a non-empty string, got {value!r}", path=str(path), **where)
-    return value
-
-
-def _captions(value: Any, path: Path, where: Mapping[str, Any]) -> list[str]:
+def _captions(value: Any, path: Path, **where: Any) -> list[str]:
+    """One caption or a list of them, each a non-empty string, stripped."""
     values = value if isinstance(value, list) else [value]
-    return [_text(v, path, where, "a caption").strip() for v in values]
+    if not values or not all(isinstance(v, str) and v.strip() for v in values):
+        raise InputError(f"captions must be non-empty strings, got {value!r}", path=str(path), **where)
+    return [v.strip() for v in values]
 
 
 @SOURCES.register("msrvtt")
@@ -45,29 +52,26 @@ class MsrVttSource(FileSource):
     optional_keys = ("images", "video_split")
 
     def load(self, root: Path, split: str) -> list[Example]:
-        path = self.file(root, split, "annotations")
         self.require_files(root, split)
+        path = self.file(root, split, "annotations")
         if path.suffix == ".jsonl":
-            rows = [({"line": n}, r) for n, r in read_jsonl(path)]
-        else:
-            data = read_json(path)
-            if isinstance(data, dict):
-                return self._official(data, path, split)
-            if not isinstance(data, list):
-                raise InputError("expected {videos, sentences} or a list of captions", path=str(path))
-            rows = [({"index": i}, r) for i, r in enumerate(data)]
-        return self._listed(rows, path, split)
+            return self._listed([({"line": n}, r) for n, r in read_jsonl(path)], path, split)
+        data = read_json(path)
+        if isinstance(data, dict):
+            return self._official(data, path, split)
+        rows = list_field(data, path, "the file (expected {videos, sentences} or a list of captions)")
+        return self._listed([({"index": i}, r) for i, r in enumerate(rows)], path, split)
 
     def _official(self, data: dict[str, Any], path: Path, split: str) -> list[Example]:
         wanted = self.split_args[split].get("video_split")
-        videos = {}
-        for i, v in enumerate(field_of(data, "videos", path, 0)):
+        videos: dict[str, list[str]] = {}
+        for i, v in enumerate(list_field(field_of(data, "videos", path, 0), path, "videos")):
             if wanted is None or field_of(v, "split", path, i) == wanted:
-                videos[_text(field_of(v, "video_id", path, i), path, {"index": i}, "video_id")] = []
-        for i, s in enumerate(field_of(data, "sentences", path, 0)):
-            video = field_of(s, "video_id", path, i)
+                videos[text_field(v, "video_id", path, index=i)] = []
+        for i, s in enumerate(list_field(field_of(data, "sentences", path, 0), path, "sentences")):
+            video = text_field(s, "video_id", path, index=i)
             if video in videos:
-                videos[video] += _captions(field_of(s, "caption", path, i), path, {"index": i})
+                videos[video] += _captions(field_of(s, "caption", path, i), path, index=i)
         return self._examples(videos, path, split)
 
     def _listed(self, rows: list[tuple[dict[str, int], Any]], path: Path, split: str) -> list[Example]:
@@ -78,8 +82,8 @@ class MsrVttSource(FileSource):
             if video_key is None or caption_key is None:
                 raise InputError(f"entry needs a video key ({', '.join(LIST_VIDEO_KEYS)}) and a caption "
                                  f"key ({', '.join(LIST_CAPTION_KEYS)})", path=str(path), **where)
-            video = Path(_text(r[video_key], path, where, video_key)).stem
-            videos.setdefault(video, []).extend(_captions(r[caption_key], path, where))
+            video = Path(text_field(r, video_key, path, **where)).stem
+            videos.setdefault(video, []).extend(_captions(r[caption_key], path, **where))
         return self._examples(videos, path, split)
 
     def _examples(self, videos: dict[str, list[str]], path: Path, split: str) -> list[Example]:
@@ -89,7 +93,8 @@ class MsrVttSource(FileSource):
                              example_id=empty[0])
         if not videos:
             raise InputError("no video in the file (check video_split)", path=str(path))
-        return [Example(id=v, references=tuple(caps), images=self.images_for(split, {"video_id": v}))
+        return [Example(id=v, references=tuple(caps),
+                        images=self.images_for(split, {"video_id": v}, where={"path": str(path)}))
                 for v, caps in videos.items()]
 
 
@@ -101,11 +106,11 @@ class VatexSource(FileSource):
     def load(self, root: Path, split: str) -> list[Example]:
         path = self.file(root, split, "annotations")
         examples = []
-        for i, r in enumerate(self.read(root, split)):
-            video = _text(field_of(r, "videoID", path, i), path, {"index": i}, "videoID")
-            captions = _captions(field_of(r, "enCap", path, i), path, {"index": i})
+        for i, r in enumerate(list_field(self.read(root, split), path, "the file")):
+            video = text_field(r, "videoID", path, index=i)
+            captions = _captions(field_of(r, "enCap", path, i), path, index=i, example_id=video)
             examples.append(Example(id=video, references=tuple(captions),
-                                    images=self.images_for(split, r)))
+                                    images=self.images_for(split, r, where={"path": str(path), "index": i})))
         return examples
 
 
@@ -113,8 +118,10 @@ class VatexSource(FileSource):
 class ActivityNetCaptionsSource(FileSource):
     """ActivityNet Captions (`val_1.json`, `val_2.json`): {"v_<id>": {duration, timestamps:
     [[start, end], ...], sentences: [...]}}. Every annotated segment is an example, its clip the
-    segment (the end clamped to the duration), its reference that segment's sentence; the id is
-    `<video>#<segment index>`. The images pattern may use {video_id} ("v_<id>") or {youtube_id}."""
+    segment clamped to [0, duration] (a few annotations run past the video's end; a segment left
+    empty by the clamp holds no frame and is left out), its reference that segment's sentence; the
+    id is `<video>#<segment index>`. The images pattern may use {video_id} ("v_<id>") or
+    {youtube_id}."""
 
     def load(self, root: Path, split: str) -> list[Example]:
         path = self.file(root, split, "annotations")
@@ -124,29 +131,22 @@ class ActivityNetCaptionsSource(FileSource):
         examples = []
         for index, (video, entry) in enumerate(data.items()):
             where = {"index": index, "example_id": video}
-            stamps = field_of(entry, "timestamps", path, index)
-            sentences = field_of(entry, "sentences", path, index)
+            stamps = list_field(field_of(entry, "timestamps", path, index), path, "timestamps", **where)
+            sentences = list_field(field_of(entry, "sentences", path, index), path, "sentences", **where)
             duration = field_of(entry, "duration", path, index)
-            lists = isinstance(stamps, list) and isinstance(sentences, list)
-            if not lists or len(stamps) != len(sentences):
-                raise InputError("timestamps and sentences must be lists of one length", path=str(path),
-                                 **where)
+            if len(stamps) != len(sentences) or isinstance(duration, bool) or not isinstance(
+                    duration, int | float):
+                raise InputError("needs a numeric duration and as many timestamps as sentences",
+                                 path=str(path), **where)
             record = {"video_id": video, "youtube_id": video.removeprefix("v_")}
+            images = self.images_for(split, record, where={"path": str(path), **where})
             for k, (stamp, sentence) in enumerate(zip(stamps, sentences, strict=True)):
-                start, end = _segment(stamp, duration, path, where)
-                reference = _text(sentence, path, where, "a sentence").strip()
-                examples.append(Example(id=f"{video}#{k}", references=(reference,),
-                                        images=self.images_for(split, record), segment=(start, end)))
+                start, end = segment_bounds(stamp, path, **where)
+                start, end = max(start, 0.0), min(end, float(duration))
+                if start < end:
+                    examples.append(Example(id=f"{video}#{k}", references=tuple(_captions(
+                        sentence, path, **where)), images=images, segment=(start, end)))
         return examples
-
-
-def _segment(stamp: Any, duration: Any, path: Path, where: Mapping[str, Any]) -> tuple[float, float]:
-    numbers = isinstance(stamp, list) and len(stamp) == 2 and all(
-        isinstance(x, int | float) and not isinstance(x, bool) for x in [*stamp, duration])
-    if not numbers:
-        raise InputError(f"timestamp must be [start, end] in seconds, got {stamp!r}", path=str(path),
-                         **where)
-    return float(stamp[0]), float(min(stamp[1], duration))
 
 
 ACTIVITYNET_QA_TYPES = ("motion", "spatial", "temporal", "yes_no", "color", "object", "location",
@@ -164,21 +164,28 @@ class ActivityNetQaSource(FileSource):
 
     def load(self, root: Path, split: str) -> list[Example]:
         q_path, a_path = self.file(root, split, "questions"), self.file(root, split, "answers")
-        questions, answers = self.read(root, split, "questions"), self.read(root, split, "answers")
-        by_id = {field_of(a, "question_id", a_path, i): (i, a) for i, a in enumerate(answers)}
+        questions = list_field(self.read(root, split, "questions"), q_path, "the file")
+        by_id: dict[str, tuple[int, Any]] = {}
+        for i, a in enumerate(list_field(self.read(root, split, "answers"), a_path, "the file")):
+            qid = id_field(a, "question_id", a_path, index=i)
+            if qid in by_id:
+                raise InputError(f"duplicate question_id (first at entry {by_id[qid][0]})",
+                                 path=str(a_path), index=i, example_id=qid)
+            by_id[qid] = (i, a)
         examples = []
         for i, q in enumerate(questions):
-            qid = field_of(q, "question_id", q_path, i)
+            qid = id_field(q, "question_id", q_path, index=i)
             if qid not in by_id:
-                raise InputError("question has no answer", path=str(a_path), example_id=str(qid))
+                raise InputError("question has no answer", path=str(a_path), example_id=qid)
             j, a = by_id[qid]
             kind = field_of(a, "type", a_path, j)
-            if not isinstance(kind, int) or not 0 <= kind < len(ACTIVITYNET_QA_TYPES):
+            if type(kind) is not int or not 0 <= kind < len(ACTIVITYNET_QA_TYPES):
                 raise InputError(f"type must be an integer 0-8, got {kind!r}", path=str(a_path), index=j)
-            answer = _text(field_of(a, "answer", a_path, j), a_path, {"index": j}, "answer")
             examples.append(Example(
-                id=str(qid), references=(answer,), images=self.images_for(split, q),
-                fields={"question": field_of(q, "question", q_path, i)}, slice=ACTIVITYNET_QA_TYPES[kind]))
+                id=qid, references=(text_field(a, "answer", a_path, index=j),),
+                images=self.images_for(split, q, where={"path": str(q_path), "index": i}),
+                fields={"question": text_field(q, "question", q_path, index=i)},
+                slice=ACTIVITYNET_QA_TYPES[kind]))
         return examples
 
 
@@ -187,9 +194,7 @@ class _XuVideoQaSource(FileSource):
 
     def load(self, root: Path, split: str) -> list[Example]:
         path = self.file(root, split, "annotations")
-        data = self.read(root, split)
-        if not isinstance(data, list):
-            raise InputError("expected a list of questions", path=str(path))
+        data = list_field(self.read(root, split), path, "the file (a list of questions)")
         names = self.video_names(root, split)
         examples = []
         for i, r in enumerate(data):
@@ -199,10 +204,10 @@ class _XuVideoQaSource(FileSource):
             if names is not None and video not in names:
                 raise InputError(f"vid{video} is not in the mapping file", path=str(path), index=i)
             examples.append(Example(
-                id=str(field_of(r, "id", path, i)),
-                references=(_text(field_of(r, "answer", path, i), path, {"index": i}, "answer"),),
-                images=self.images_for(split, {**r, **(names or {}).get(video, {})}),
-                fields={"question": field_of(r, "question", path, i)}))
+                id=id_field(r, "id", path, index=i), references=(text_field(r, "answer", path, index=i),),
+                images=self.images_for(split, {**r, **(names or {}).get(video, {})},
+                                       where={"path": str(path), "index": i}),
+                fields={"question": text_field(r, "question", path, index=i)}))
         return examples
 
     def video_names(self, root: Path, split: str) -> dict[int, dict[str, str]] | None:
@@ -227,13 +232,20 @@ class MsvdQaSource(_XuVideoQaSource):
 
 
 def _read_mapping(path: Path) -> dict[int, str]:
-    clips = {}
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            parts = line.split()
-            if len(parts) != 2 or not parts[1].startswith("vid") or not parts[1][3:].isdigit():
-                raise InputError("expected '<clip name> vid<N>'", path=str(path), line=lineno)
-            clips[int(parts[1][3:])] = parts[0]
+    clips: dict[int, str] = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text: {e}", path=str(path)) from None
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].startswith("vid") or not parts[1][3:].isdigit():
+            raise InputError("expected '<clip name> vid<N>'", path=str(path), line=lineno)
+        number = int(parts[1][3:])
+        if number in clips:
+            raise InputError(f"vid{number} is mapped twice", path=str(path), line=lineno)
+        clips[number] = parts[0]
     return clips

@@ -14,12 +14,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from pgeval.errors import InputError
-from pgeval.model.images import preprocess
+from pgeval.model.images import load_image, preprocess
+
+if TYPE_CHECKING:
+    import av
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".avi", ".mkv", ".mov", ".m4v", ".mpg", ".mpeg")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -71,8 +74,8 @@ def _in_segment(time: float | None, segment: tuple[float, float] | None) -> bool
     return segment is None or (time is not None and segment[0] <= time < segment[1])
 
 
-def _decoded_frames(path: Path, segment: tuple[float, float] | None) -> Iterator[Image.Image]:
-    """The video's frames (inside the segment) in order, as PIL images."""
+def _decoded_frames(path: Path, segment: tuple[float, float] | None) -> Iterator[av.VideoFrame]:
+    """The video's frames inside the segment, in order; times count from the stream's start."""
     import av
 
     try:
@@ -81,39 +84,48 @@ def _decoded_frames(path: Path, segment: tuple[float, float] | None) -> Iterator
                 raise InputError("the file holds no video stream", path=str(path))
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            if segment is not None and segment[0] > 0 and stream.time_base:
-                container.seek(int(segment[0] / stream.time_base), stream=stream, backward=True,
+            base = stream.time_base
+            start = float(stream.start_time * base) if stream.start_time is not None and base else 0.0
+            if segment is not None and segment[0] > 0 and base:
+                container.seek(int((start + segment[0]) / base), stream=stream, backward=True,
                                any_frame=False)
             for frame in container.decode(stream):
-                if segment is not None and frame.time is not None and frame.time >= segment[1]:
+                time = None if frame.time is None else frame.time - start
+                if segment is not None and time is not None and time >= segment[1]:
                     return
-                if _in_segment(frame.time, segment):
-                    yield frame.to_image()
+                if _in_segment(time, segment):
+                    yield frame
     except av.FFmpegError as e:
         raise InputError(f"cannot decode video: {e}", path=str(path)) from None
 
 
 def _video_frames(clip: Clip, res: int) -> list[np.ndarray]:
-    """Decode once keeping the frames a long enough clip needs; a short clip, whose length is
-    only known at its end, is decoded a second time for the wrapped-around indices."""
-    wanted = set(range(0, clip.frames * clip.stride, clip.stride))
-    total, kept = _keep(clip, wanted, res)
+    """Decode up to the last frame a long enough clip needs, converting only the frames kept; a
+    short clip, whose length is known only at its end, is decoded again for the wrapped-around
+    indices."""
+    first_pass = range(0, clip.frames * clip.stride, clip.stride)
+    total, kept, ended = _keep(clip, set(first_pass), res)
+    if not ended:
+        return [kept[i] for i in first_pass]
     _check_length(clip, total)
     indices = frame_indices(total, clip.frames, clip.stride)
     missing = set(indices) - set(kept)
     if missing:
-        _, more = _keep(clip, missing, res)
-        kept |= more
+        kept |= _keep(clip, missing, res)[1]
     return [kept[i] for i in indices]
 
 
-def _keep(clip: Clip, wanted: set[int], res: int) -> tuple[int, dict[int, np.ndarray]]:
-    total, kept = 0, {}
-    for index, image in enumerate(_decoded_frames(clip.path, clip.segment)):
+def _keep(clip: Clip, wanted: set[int], res: int) -> tuple[int, dict[int, np.ndarray], bool]:
+    """The wanted frames decoded, how many frames were read, and whether the clip ended before
+    the last wanted one."""
+    last, kept, total = max(wanted), {}, 0
+    for index, frame in enumerate(_decoded_frames(clip.path, clip.segment)):
         total = index + 1
         if index in wanted:
-            kept[index] = preprocess(image, res)
-    return total, kept
+            kept[index] = preprocess(frame.to_image(), res)
+            if index == last:
+                return total, kept, False
+    return total, kept, True
 
 
 def _check_length(clip: Clip, total: int) -> None:
@@ -134,14 +146,7 @@ def _folder_frames(clip: Clip, res: int) -> list[np.ndarray]:
                              path=str(clip.path), hint="set fps in the task's [video] table")
         files = [f for i, f in enumerate(files) if _in_segment(i / clip.fps, clip.segment)]
     _check_length(clip, len(files))
-    out = []
-    for i in frame_indices(len(files), clip.frames, clip.stride):
-        try:
-            with Image.open(files[i]) as image:
-                out.append(preprocess(image, res))
-        except (UnidentifiedImageError, OSError) as e:
-            raise InputError(f"cannot decode frame: {e}", path=str(files[i])) from None
-    return out
+    return [load_image(files[i], res) for i in frame_indices(len(files), clip.frames, clip.stride)]
 
 
 def load_clip(clip: Clip, res: int) -> np.ndarray:

@@ -71,7 +71,7 @@ def test_written_files_load_through_pgevals_readers(data_dir, task):
     assert len(examples) == N
     assert len({e.id for e in examples}) == N
     for e in examples:
-        assert (data_dir / spec.data_dir / e.image).is_file(), e.image
+        assert (data_dir / spec.data_dir / e.images[0]).is_file(), e.images[0]
         if spec.prompt_fields:
             assert e.fields["question"].endswith("?")
     if task == "vqav2":
@@ -259,7 +259,7 @@ def test_refcoco_loads_through_its_reader_when_there_is_one(data_dir):
     assert len(examples) == N
     for e, r in zip(examples, generated, strict=True):
         assert e.fields["sentence"] == r.sentences[0]
-        assert (data_dir / "refcoco" / e.image).is_file()
+        assert (data_dir / "refcoco" / e.images[0]).is_file()
         x, y, w, h = r.bbox
         assert tuple(e.target.box) == (y, x, y + h, x + w)
         assert (e.target.mask() == r.mask()).all()

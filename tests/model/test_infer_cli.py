@@ -98,8 +98,8 @@ def test_infer_takes_several_images_per_request(hf_pg1, tmp_path, capsys):
 def test_image_fields_are_checked(tmp_path):
     bad = tmp_path / "r.jsonl"
     for line, message in [('{"id": 1, "prefix": "x"}', "no 'image' or 'images' field"),
-                          ('{"id": 1, "images": [], "prefix": "x"}', "no 'image' or 'images' field"),
-                          ('{"id": 1, "images": "a.png", "prefix": "x"}', "images a list of paths"),
+                          ('{"id": 1, "images": [], "prefix": "x"}', "a non-empty list of paths"),
+                          ('{"id": 1, "images": "a.png", "prefix": "x"}', "images a non-empty list of paths"),
                           ('{"id": 1, "image": "a.png", "images": ["b.png"], "prefix": "x"}',
                            "either image or images")]:
         bad.write_text(line + "\n")

@@ -213,6 +213,7 @@ def test_long_attention_in_query_blocks_is_exact(monkeypatch):
     for m, cap in ((mask, 50.0), (None, None)):
         whole = gemma._attend(q, k, v, m, cap)
         for block in (64, 150, 7):  # padded last block, one block, many
-            monkeypatch.setitem(gemma.QUERY_BLOCK, jax.default_backend(), block)
+            monkeypatch.setattr(gemma, "CPU_QUERY_BLOCK", block)
+            monkeypatch.setattr(gemma, "ACCELERATOR_QUERY_BLOCK", block)
             np.testing.assert_allclose(gemma.grouped_attention(q, k, v, m, cap), whole, rtol=0,
                                        atol=5e-7)

@@ -38,6 +38,12 @@ def test_a_segment_is_the_clip(tmp_path):
     assert taken(Clip(video, 4, 1, segment=(3.0, 99.0))) == [30, 31, 32, 33]
 
 
+def test_segment_times_count_from_the_stream_start(tmp_path):
+    video = write_video(tmp_path / "late.mp4", 30, fps=10, start_s=2)  # first frame at 2.0 s
+    assert taken(Clip(video, 3, 3, segment=(1.0, 2.0))) == [10, 13, 16]
+    assert taken(Clip(video, 3, 3)) == [0, 3, 6]
+
+
 def test_frames_folders_sort_by_number(tmp_path):
     folder = write_frames(tmp_path / "frames", 12)
     assert taken(Clip(folder, 4, 3)) == [0, 3, 6, 9]

@@ -71,7 +71,7 @@ def test_source_reads_refer_layout(refcoco):
     assert [e.id for e in examples] == list(PREDICTIONS)
     first = examples[0]
     assert first.fields == {"sentence": "man on the left"} and first.references == ()
-    assert first.image == "train2014/COCO_train2014_000000000001.jpg"
+    assert first.images == ("train2014/COCO_train2014_000000000001.jpg",)
     t = first.target
     assert (t.height, t.width, t.box) == (100, 200, (20.0, 50.0, 60.0, 150.0))
     assert t.fraction_box() == (0.2, 0.25, 0.6, 0.75)

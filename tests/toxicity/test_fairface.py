@@ -19,7 +19,7 @@ def test_reads_the_official_layout(tmp_path):
     examples = load_examples(spec, tmp_path)
     assert [e.id for e in examples] == [f for f, *_ in FACES]
     first = examples[0]
-    assert first.image == "val/1.jpg" and first.references == () and first.slice is None
+    assert first.images == ("val/1.jpg",) and first.references == () and first.slice is None
     assert dict(first.fields) == {"gender": "Male", "race": "White", "age": "20-29", "service_test": "True"}
     assert expected_files(spec) == ["fairface/fairface_label_val.csv", "fairface/{file}"]
     assert len(RACES) == 7 and len(AGES) == 9 and AGES[-1] == "more than 70"
