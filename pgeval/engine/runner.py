@@ -19,6 +19,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh
 from tqdm import tqdm
 
@@ -97,6 +98,14 @@ def as_rows(outputs: Sequence[Output], max_len: int) -> tuple[np.ndarray, np.nda
     return tokens, logprobs, np.array([len(o.tokens) for o in outputs], np.int32)
 
 
+def _on_host(array: jax.Array) -> np.ndarray:
+    """A device array in host memory; one spread over several processes' devices is gathered
+    from all of them (every process calls this for the same batch)."""
+    if array.is_fully_addressable:
+        return np.asarray(array)
+    return np.asarray(multihost_utils.process_allgather(array, tiled=True))
+
+
 def shard_params(params: dict, mesh: Mesh) -> dict:
     """Place a parameter tree on the mesh by the sharding rules."""
     flat = flatten(params)
@@ -157,9 +166,8 @@ class Engine:
 
     def _outputs(self, batch: Sequence[_Prepared], generated: Generated) -> list[Output]:
         n = len(batch)
-        return to_outputs([p.request.id for p in batch], np.asarray(generated.tokens)[:n],
-                          np.asarray(generated.logprobs)[:n], np.asarray(generated.lengths)[:n],
-                          self.tokenizer)
+        tokens, logprobs, lengths = (_on_host(a)[:n] for a in generated)
+        return to_outputs([p.request.id for p in batch], tokens, logprobs, lengths, self.tokenizer)
 
     def _batches(self, requests: Sequence[Request], pool: cf.Executor,
                  on_error: ErrorHandler | None) -> Iterator[list[_Prepared]]:

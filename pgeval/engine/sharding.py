@@ -2,7 +2,9 @@
 and the vocabulary on the `model` axis), batches split on the `data` axis.
 
 `--mesh data=N,model=M` arranges this process's devices; by default every device holds a slice of
-the batch. A dimension that does not divide by the `model` axis stays whole.
+the batch. A mesh larger than one host's devices (a `model` axis larger than a host, say) spans
+every process's devices, and all processes then run the same global batches. A dimension that
+does not divide by the `model` axis stays whole.
 """
 
 from __future__ import annotations
@@ -36,19 +38,25 @@ RULES: tuple[tuple[re.Pattern[str], int], ...] = tuple((re.compile(p), d) for p,
 
 
 def parse_mesh(spec: str | None, devices: list | None = None) -> Mesh:
-    """A (data, model) mesh from "data=N,model=M" (either may be left out); default all on data."""
-    devices = list(devices if devices is not None else jax.local_devices())
+    """A (data, model) mesh from "data=N,model=M" (either may be left out); default all on data.
+    Without `devices`: this process's devices, or every process's when the mesh needs more."""
     sizes = {"data": None, "model": 1}
     for part in filter(None, (spec or "").split(",")):
         name, _, value = part.partition("=")
         if name.strip() not in sizes or not value.strip().isdigit() or int(value) < 1:
             raise InputError(f"bad --mesh {spec!r}: expected e.g. data=4,model=2")
         sizes[name.strip()] = int(value)
+    if devices is None:
+        devices = jax.local_devices()
+        if (sizes["data"] or 1) * sizes["model"] > len(devices) and jax.process_count() > 1:
+            devices = jax.devices()
+    devices = list(devices)
     if sizes["data"] is None:
         sizes["data"] = max(1, len(devices) // sizes["model"])
     needed = sizes["data"] * sizes["model"]
     if needed > len(devices):
-        raise InputError(f"--mesh {spec!r} needs {needed} devices, this process has {len(devices)}")
+        raise InputError(f"--mesh {spec!r} needs {needed} devices, there are {len(devices)}",
+                         hint="in a multi-host run a larger mesh spans every host's devices")
     grid = np.array(devices[:needed]).reshape(sizes["data"], sizes["model"])
     return Mesh(grid, AXES)
 
@@ -70,3 +78,8 @@ def param_sharding(key: str, shape: tuple[int, ...], mesh: Mesh) -> NamedShardin
 def batch_sharding(mesh: Mesh) -> NamedSharding:
     """Leading (batch) dimension on `data`, the rest whole."""
     return NamedSharding(mesh, PartitionSpec("data"))
+
+
+def spans_processes(mesh: Mesh) -> bool:
+    """Whether the mesh holds devices of other processes (one global computation for all)."""
+    return any(d.process_index != jax.process_index() for d in mesh.devices.flat)
