@@ -173,6 +173,11 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
 
 @cli.command("run")
 @model_options
+@host_options
+@click.option("--auto-distributed/--no-auto-distributed", default=True, show_default=True,
+              help="Join the multi-host run JAX detects on Cloud TPU VMs, SLURM or Open MPI "
+                   "(the same command on every host); off: this host alone, unless the flags "
+                   "above say otherwise.")
 @click.option("--tasks", "task_list", required=True,
               help="Comma-separated task names, e.g. vqav2,docvqa (`pgeval tasks` lists them).")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
@@ -193,6 +198,12 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) ->
     tasks = [t.strip() for t in task_list.split(",") if t.strip()]
     run = run_evaluation(tasks=tasks, tasks_dirs=tasks_dirs,
                          log=lambda m: click.echo(m, err=True), **options)
+    if run is None:
+        import jax
+
+        click.echo(f"process {jax.process_index()} of {jax.process_count()}: decoded its share of "
+                   f"{', '.join(tasks)}; process 0 scores them and writes the run directory")
+        return
     for name in tasks:
         t = run.tasks[name]
         click.echo(f"{name} ({t.split}, n={t.n}{f', {t.skipped} skipped' if t.skipped else ''}): "

@@ -10,18 +10,21 @@ import datetime as dt
 import hashlib
 import json
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import jax
+import jaxlib
 import pandas as pd
 
 from pgeval import __version__
 from pgeval.adapters import ADAPTERS
-from pgeval.engine.runner import Engine, Request, bucket
+from pgeval.engine.distributed import from_process_zero, gather_json, init_distributed, shutdown
+from pgeval.engine.runner import Engine
+from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError
+from pgeval.generation import Generated, check_same_data, generate_task
 from pgeval.inference import load_engine
 from pgeval.partial import ProgressWriter, read_progress
 from pgeval.run_plan import TaskPlan, check_images, default_data_dir, plan_tasks
@@ -35,7 +38,7 @@ from pgeval.runs import (
     load_run,
     write_results,
 )
-from pgeval.scoring import score_predictions
+from pgeval.scoring import make_source, score_predictions
 
 ON_ERROR = ("fail", "skip")
 SIZES = {2048: "3b", 2304: "3b", 3584: "10b", 4608: "28b"}
@@ -50,6 +53,18 @@ def sha256_files(files: Sequence[Path]) -> dict[str, str]:
                 digest.update(chunk)
         out[path.name] = digest.hexdigest()
     return out
+
+
+def data_sha256(plan: TaskPlan) -> dict[str, str]:
+    """sha256 of the task's annotation files, by their path in the task's data folder; for a
+    prepared TFDS folder, of its dataset_info.json (which names the version and the shards)."""
+    found = []
+    for name in make_source(plan.spec).files(plan.spec.split):
+        if name.endswith("/"):
+            found += sorted(plan.root.glob(name + "dataset_info.json"))
+        elif (plan.root / name).is_file():
+            found.append(plan.root / name)
+    return {p.relative_to(plan.root).as_posix(): sha256_files([p])[p.name] for p in found}
 
 
 class _Hasher(threading.Thread):
@@ -78,9 +93,13 @@ def model_info(engine: Engine, checkpoint: Path, dtype: str, demo: bool) -> dict
             "res": engine.res, "dtype": dtype, "demo": demo}
 
 
-def runtime_info(engine: Engine) -> dict[str, Any]:
+def runtime_info(engine: Engine, batch_size: int) -> dict[str, Any]:
+    """How the run ran: what a reader needs to tell two runs apart (their results must not
+    differ by it)."""
     return {"mesh": dict(engine.mesh.shape), "device_kind": jax.devices()[0].device_kind,
-            "num_devices": engine.mesh.devices.size, "num_processes": jax.process_count()}
+            "num_devices": engine.mesh.devices.size, "num_processes": jax.process_count(),
+            "mesh_spans_processes": spans_processes(engine.mesh), "batch_size": batch_size,
+            "jaxlib_version": jaxlib.__version__}
 
 
 def _check_same_run(out: Path, checkpoint: Path, res: int, dtype: str) -> dict[str, TaskRecord]:
@@ -106,32 +125,24 @@ def partial_path(out: Path, task: str) -> Path:
     return out / PREDICTIONS / f"{task}.partial.jsonl"
 
 
-def run_task(engine: Engine, plan: TaskPlan, out: Path, *, on_error: str, progress: bool,
-             resources: dict[str, Any] | None = None) -> TaskRecord:
-    """Generate what is left of one task, then score the whole task. The appended predictions
-    stay until results.json records the task (the caller removes them), so a kill at any point
-    loses at most the batch in flight."""
+def _resume_state(out: Path, records: dict[str, TaskRecord], plans: Sequence[TaskPlan],
+                  limit: int | None) -> dict[str, Any]:
+    """Process 0's reading of the run directory, for every process: the tasks already recorded
+    (kept) and, for the others, the ids their partial files hold."""
+    kept = [p.spec.name for p in plans if (r := records.get(p.spec.name)) and r.limit == limit
+            and (out / (r.predictions or "")).is_file()]
+    done = {p.spec.name: sorted(read_progress(partial_path(out, p.spec.name)).done)
+            for p in plans if p.spec.name not in kept}
+    return {"kept": kept, "done": done}
+
+
+def score_task(plan: TaskPlan, out: Path, generated: Generated, *, limit: int | None,
+               resources: dict[str, Any] | None = None) -> TaskRecord:
+    """Score a task whose predictions are all in its partial file and write its predictions file.
+    The partial file stays until results.json records the task (the caller removes it), so a
+    kill at any point loses nothing generated."""
     spec = plan.spec
     partial = partial_path(out, spec.name)
-    done = read_progress(partial).done
-    writer = ProgressWriter(partial)
-    try:
-        for example_id, path in plan.missing_images.items():
-            if example_id not in done:
-                writer.error(example_id, f"{plan.media} not found: {path}")
-        todo = [e for e in plan.examples if e.id not in done and e.id not in plan.missing_images]
-        requests = [Request(e.id, plan.inputs(e), plan.prompt(e)) for e in todo]
-        width = bucket(max((len(engine.tokenizer.encode_prefix(plan.prompt(e)))
-                            for e in plan.examples), default=1))
-        skip = (lambda r, e: writer.error(r.id, str(e))) if on_error == "skip" else None
-        start, generated = time.perf_counter(), 0
-        for outputs in engine.generate(requests, spec.max_decode_len, beam_size=spec.beam_size,
-                                       prefix_width=width, on_error=skip, progress=progress):
-            writer.predictions((o.id, o.text) for o in outputs)
-            generated += len(outputs)
-        elapsed = time.perf_counter() - start
-    finally:
-        writer.close()
     state = read_progress(partial)
     scored = [e for e in plan.examples if e.id in state.predictions]
     if not scored:
@@ -144,13 +155,27 @@ def run_task(engine: Engine, plan: TaskPlan, out: Path, *, on_error: str, progre
                    ensure_ascii=False) + "\n"
         for e, p, s in zip(scored, result.predictions, result.per_example, strict=True)))
     skipped = tuple(e.id for e in plan.examples if e.id in state.errors)
+    elapsed = generated.wall_time_s
     return TaskRecord(
         name=spec.name, split=result.split, title=spec.title, family=spec.family,
         metric=spec.metric, primary=spec.keys[0], n=result.n, metrics=result.metrics,
-        skipped=len(skipped), skipped_ids=skipped, limit=None, wall_time_s=round(elapsed, 3),
-        examples_per_s=round(generated / elapsed, 3) if elapsed > 0 and generated else 0.0,
+        skipped=len(skipped), skipped_ids=skipped, limit=limit, wall_time_s=elapsed,
+        examples_per_s=round(generated.examples / elapsed, 3) if elapsed > 0 and generated.examples else 0.0,
         predictions=f"{PREDICTIONS}/{spec.name}.jsonl", directions=result.directions,
-        info=result.info)
+        info=result.info, prompt=spec.prompt,
+        data_sha256=data_sha256(plan))
+
+
+def _prepare_demo_data(tasks: Sequence[str], data_dir: Path) -> Path:
+    """The demo data, written by process 0 first, then by the others where they do not share its
+    disk (each write is skipped where the files are already there)."""
+    from pgeval.demo import bundle
+
+    for turn in (0, 1):
+        if (jax.process_index() == 0) == (turn == 0):
+            bundle.prepare_demo_data(list(tasks), data_dir)
+        gather_json(None)  # every process waits for the turn to end
+    return data_dir
 
 
 def run_evaluation(
@@ -160,8 +185,10 @@ def run_evaluation(
     mesh: str | None = None, dtype: str = "float32", on_error: str = "fail",
     tasks_dirs: Sequence[str | Path] = (), progress: bool = True, demo: bool = False,
     vae: str | Path | None = None, toxicity_scorer: Any = None,
+    coordinator: str | None = None, num_processes: int | None = None,
+    process_id: int | None = None, auto_distributed: bool = False,
     log: Callable[[str], None] = print,
-) -> Run:
+) -> Run | None:
     """Evaluate `checkpoint` on `tasks` and write (or complete) the run directory.
 
     `demo` evaluates the bundled demo model (when no checkpoint is given) on the demo data
@@ -170,22 +197,32 @@ def run_evaluation(
     `vae` is the segmentation mask decoder (default: vae-oid.npz beside the checkpoint);
     `toxicity_scorer` overrides the fairness task's scorer (a name like "perspective" or
     "file:scores.jsonl", or a scorer object).
+
+    Several processes (`coordinator`, `num_processes`, `process_id`, JAX's variables, or with
+    `auto_distributed` the cluster JAX detects) run the same call: each decodes its share of every
+    task, process 0 gathers, scores and writes the run directory and returns the Run; the others
+    return None. Every task is generated before any is scored, so no process waits on scoring.
     """
     if on_error not in ON_ERROR:
         raise InputError(f"--on-error must be one of {ON_ERROR}, got {on_error!r}")
     if not tasks:
         raise InputError("no task given", hint="e.g. --tasks vqav2,docvqa (`pgeval tasks` lists them)")
+    init_distributed(coordinator, num_processes, process_id, auto=auto_distributed)
+    lead = jax.process_index() == 0
+    if not lead:
+        progress, log = False, lambda _: None
     if demo:
         from pgeval.demo import bundle
 
         checkpoint = checkpoint or bundle.demo_checkpoint(res)
         tokenizer = tokenizer or bundle.demo_tokenizer()
-        data_dir = bundle.prepare_demo_data(list(tasks), Path(data_dir or bundle.demo_data_dir()))
+        data_dir = _prepare_demo_data(tasks, Path(data_dir or bundle.demo_data_dir()))
     if checkpoint is None:
         raise InputError("no checkpoint given", hint="pass --checkpoint PATH, or --demo")
     checkpoint = Path(checkpoint)
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     plans = plan_tasks(tasks, data_dir, limit=limit, tasks_dirs=tasks_dirs)
+    check_same_data(plans)
     if on_error == "fail":
         check_images(plans)
     resources = {"vae": vae or default_vae(checkpoint), "toxicity_scorer": toxicity_scorer}
@@ -199,27 +236,48 @@ def run_evaluation(
     out = Path(out) if out else Path("runs") / f"{checkpoint.stem}-{engine.res}"
     if demo:
         log(f"demo: the bundled {checkpoint.name} on synthetic data in {data_dir}")
-    records = _check_same_run(out, checkpoint, engine.res, dtype)
-    (out / PREDICTIONS).mkdir(parents=True, exist_ok=True)
-    hasher = _Hasher(engine.checkpoint_files)
-    hasher.start()
-    header = {"pgeval_version": __version__, "jax_version": jax.__version__,
-              "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "model": model_info(engine, checkpoint, dtype, demo),
-              "runtime": runtime_info(engine)}
+    records: dict[str, TaskRecord] = {}
+    mine = None
+    if lead:
+        try:
+            records = _check_same_run(out, checkpoint, engine.res, dtype)
+            mine = _resume_state(out, records, plans, limit)
+        except InputError as e:
+            mine = {"error": str(e)}
+    state = from_process_zero(mine)
+    if "error" in state:
+        raise InputError(state["error"])
+    if lead:
+        (out / PREDICTIONS).mkdir(parents=True, exist_ok=True)
+        hasher = _Hasher(engine.checkpoint_files)
+        hasher.start()
+        header = {"pgeval_version": __version__, "jax_version": jax.__version__,
+                  "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                  "model": model_info(engine, checkpoint, dtype, demo),
+                  "runtime": runtime_info(engine, batch_size)}
+    generated: dict[str, Generated] = {}
     for plan in plans:
         name = plan.spec.name
-        previous = records.get(name)
-        if previous and previous.limit == limit and (out / (previous.predictions or "")).is_file():
+        if name in state["kept"]:
             log(f"{name}: already done in {out}, kept")
-            partial_path(out, name).unlink(missing_ok=True)
             continue
         log(f"{name}: {len(plan.examples)} examples ({plan.spec.split})")
-        record = run_task(engine, plan, out, on_error=on_error, progress=progress,
-                          resources=resources)
-        records[name] = TaskRecord(**{**record.__dict__, "limit": limit})
-        write_results(out, header, records)
-        partial_path(out, name).unlink()
+        writer = ProgressWriter(partial_path(out, name)) if lead else None
+        try:
+            generated[name] = generate_task(engine, plan, set(state["done"][name]), writer=writer,
+                                            on_error=on_error, progress=progress)
+        finally:
+            if writer is not None:
+                writer.close()
+    shutdown()
+    if not lead:
+        return None
+    for plan in plans:
+        name = plan.spec.name
+        if name in generated:
+            records[name] = score_task(plan, out, generated[name], limit=limit, resources=resources)
+            write_results(out, header, records)
+        partial_path(out, name).unlink(missing_ok=True)
     header["model"]["sha256"] = hasher.result()
     write_results(out, header, records)
     run = load_run(out)
@@ -240,10 +298,11 @@ def write_model_card(run: Run) -> Path:
 
 def evaluate(checkpoint: str | Path, tasks: Sequence[str], res: int | None = None,
              **options: Any) -> pd.DataFrame:
-    """Run `pgeval run` and return its metrics: one row per task and metric key."""
+    """Run `pgeval run` and return its metrics: one row per task and metric key (on process 0;
+    the other processes of a multi-process run get an empty frame)."""
     run = run_evaluation(checkpoint, tasks, res=res, **options)
     rows = [{"task": name, "split": t.split, "metric": key, "value": value, "n": t.n,
              "skipped": t.skipped}
-            for name, t in run.tasks.items() if name in tasks
+            for name, t in (run.tasks.items() if run else ()) if name in tasks
             for key, value in t.metrics.items()]
     return pd.DataFrame(rows, columns=["task", "split", "metric", "value", "n", "skipped"])

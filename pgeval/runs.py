@@ -6,13 +6,15 @@ results.json (schema "pgeval.run/1"):
      "model": {"checkpoint" (absolute path), "name" (file or folder name), "format",
                "sha256": {file name: hex digest}, "family" ("paligemma" | "paligemma2"),
                "size" ("3b" | "10b" | "28b" | null), "res", "dtype", "demo" (bool)},
-     "runtime": {"mesh": {"data", "model"}, "device_kind", "num_devices", "num_processes"},
+     "runtime": {"mesh": {"data", "model"}, "device_kind", "num_devices", "num_processes",
+                 "mesh_spans_processes", "batch_size", "jaxlib_version"},
      "tasks": {task: {"split", "title", "family", "metric" (display name), "primary" (metric key
                of the per-example scores), "n" (scored examples), "skipped" (count),
                "skipped_ids", "limit", "metrics": {key: value on the card's scale},
                "wall_time_s", "examples_per_s", "predictions" (path relative to the run dir),
                "directions": {key: "lower" | "neither"} (keys that do not improve upwards; absent
-               keys are higher-is-better), "info": {the adapter's notes, e.g. "scorer"}}}}
+               keys are higher-is-better), "info": {the adapter's notes, e.g. "scorer"},
+               "prompt" (the task's prompt template), "data_sha256": {annotation file: digest}}}}
 
 predictions/<task>.jsonl: one {"id", "prediction", "score", "slice"} per scored example, where
 "score" is the example's value of the task's primary metric ("slice" may be null).
@@ -63,6 +65,8 @@ class TaskRecord:
     predictions: str | None = None
     directions: dict[str, str] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    prompt: str = ""
+    data_sha256: dict[str, str] = field(default_factory=dict)
 
     def direction(self, key: str) -> str:
         """"higher", "lower" or "neither": which way the metric `key` improves."""
