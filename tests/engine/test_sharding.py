@@ -1,4 +1,4 @@
-"""The same tokens on one device and on 8 CPU devices, data-parallel and data x model."""
+"""The same tokens on one device and on 4 and 8 CPU devices, data-parallel and data x model."""
 
 import json
 import os
@@ -30,7 +30,8 @@ PROBE = textwrap.dedent("""
     reqs = [Request(str(i), (rng.uniform(-1, 1, (res, res, 3)).astype(np.float32),), prompts[i % 3])
             for i in range(10)]
     out = {}
-    for spec, devices in (("data=1", jax.devices()[:1]), ("data=8", None),
+    for spec, devices in (("data=1", jax.devices()[:1]), ("data=4", jax.devices()[:4]),
+                          ("data=2,model=2", jax.devices()[:4]), ("data=8", None),
                           ("data=4,model=2", None), ("data=2,model=4", None)):
         engine = Engine(ckpt, tok, batch_size=8, mesh=parse_mesh(spec, devices))
         sharded = list(engine.params["llm"]["layers"]["mlp"]["linear"].sharding.spec)
@@ -77,8 +78,10 @@ def test_same_tokens_on_every_mesh(tiny_checkpoint):
     ref = out["data=1"]
     assert ref["devices"] == 1 and out["data=8"]["devices"] == 8
     assert out["data=4,model=2"]["mlp"] == [None, "model", None]
-    for spec in ("data=8", "data=4,model=2", "data=2,model=4"):
+    for spec in ("data=4", "data=2,model=2", "data=8", "data=4,model=2", "data=2,model=4"):
         assert out[spec]["tokens"] == ref["tokens"], spec
         assert out[spec]["beam"] == ref["beam"], spec
+        # other per-device batch shapes pick other kernels and a model axis splits a layer's sums:
+        # float32 rounding apart, as across batch sizes (measured at most 9.5e-6, data=2,model=4)
         for a, b in zip(out[spec]["logprobs"], ref["logprobs"], strict=True):
-            np.testing.assert_allclose(a, b, atol=1e-4)
+            np.testing.assert_allclose(a, b, atol=1e-5, rtol=5e-6, err_msg=spec)
