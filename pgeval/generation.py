@@ -65,7 +65,7 @@ def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: Pro
     together = spans_processes(engine.mesh)
     if not together:
         todo = todo[share(len(todo)).start : share(len(todo)).stop]
-    requests = [Request(e.id, plan.inputs(e), plan.prompt(e)) for e in todo]
+    requests = [Request(e.id, plan.inputs(e), plan.prompt(e), plan.spec.resize) for e in todo]
     width = bucket(max((len(engine.tokenizer.encode_prefix(plan.prompt(e))) for e in plan.examples),
                        default=1))
     errors: list[tuple[str, str]] = []

@@ -4,6 +4,7 @@ points (an entry point names a folder path, or a callable returning one)."""
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pgeval.errors import InputError
+from pgeval.model.images import RESIZES
 from pgeval.registry import suggest
 
 FAMILIES = ("captioning", "qa", "segmentation", "video", "fairness")
@@ -71,12 +73,19 @@ class TaskSpec:
     keys: tuple[str, ...]
     published: tuple[Published, ...] = ()
     video: VideoSampling | None = None
+    resize: str = "antialias"
     path: Path | None = None
 
     @property
     def prompt_fields(self) -> list[str]:
         """Names the prompt template fills from each example (`question` in `answer en {question}`)."""
         return [f for _, f, _, _ in string.Formatter().parse(self.prompt) if f]
+
+
+def same_split(a: str, b: str) -> bool:
+    """Whether two split names mean the same split: case, spaces, "_" and "-" aside
+    ("testdev balanced" and "testdev_balanced")."""
+    return re.sub(r"[\s_-]", "", a.lower()) == re.sub(r"[\s_-]", "", b.lower())
 
 
 def _require(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -108,7 +117,7 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
     """Build a TaskSpec from a parsed TOML table; errors name the file and the key."""
     where = str(path)
     known = {"name", "title", "description", "family", "metric", "prompt", "max_decode_len", "beam_size",
-             "data", "scoring", "published", "video"}
+             "data", "scoring", "published", "video", "resize"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(f"unknown key(s) {unknown}", path=where, hint=f"known: {sorted(known)}")
@@ -124,6 +133,9 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
     aggregate = scoring.get("aggregate", "pooled")
     if aggregate not in AGGREGATES:
         raise InputError(f"scoring.aggregate must be one of {AGGREGATES}", path=where)
+    if data.get("resize", "antialias") not in RESIZES:
+        raise InputError(f"resize must be one of {RESIZES}, got {data['resize']!r}", path=where,
+                         hint="see pgeval/model/images.py for what each does")
     published = []
     for i, p in enumerate(data.get("published", [])):
         try:
@@ -150,6 +162,7 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
         keys=tuple(_require(scoring, "keys", list, where + " [scoring]")),
         published=tuple(published),
         video=_video(data["video"], where) if "video" in data else None,
+        resize=data.get("resize", "antialias"),
         path=path,
     )
     unknown_keys = {p.key for p in spec.published} - set(spec.keys)

@@ -72,9 +72,15 @@ def test_okvqa_official_files(tmp_path):
     preds = dump(tmp_path / "okvqa_results.json",
                  [{"question_id": q, "answer": p} for q, _, _, _, p, _ in OKVQA])
     result = score_file(spec, preds, tmp_path)
-    assert result.per_example == pytest.approx([100.0, 60.0, 0.0, 30.0])
-    assert result.metrics["accuracy"] == pytest.approx(47.5)  # (100 + 60 + 0 + 30) / 4
-    assert result.metrics["accuracy:other"] == pytest.approx(47.5)
+    # the official VQA script's rule, as the last column works it out: (100 + 60 + 0 + 30) / 4
+    assert result.metrics["accuracy_official"] == pytest.approx(47.5)
+    # big_vision's rule, the default (the cards' numbers): min(1, n/3) on the strings as written,
+    # so "Racing", "The fire hydrant.", "Umbrella" and "two" match no answer
+    assert result.per_example == [0.0, 0.0, 0.0, 0.0]
+    exact = dump(tmp_path / "exact.json", [{"question_id": q, "answer": a[0]}
+                                            for q, _, _, a, _, _ in OKVQA])
+    # "racing" 4 of 10, "fire hydrant" 2, "umbrella" 10, "2" 1: min(1, n/3)
+    assert score_file(spec, exact, tmp_path).per_example == pytest.approx([100, 200 / 3, 100, 100 / 3])
 
 
 # --- InfographicVQA and ST-VQA: the {"data": [...]} layout ----------------------------------------

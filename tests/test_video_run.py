@@ -92,12 +92,15 @@ def test_video_and_pair_tasks_run_end_to_end(tiny_checkpoint, data, tmp_path):
                                                     progress=False) for o in b)
 
     clip = Clip(data / "msrvtt_cap" / "TestVideo" / "video7011.mp4", 16, 9)
-    assert generate("msrvtt_cap", Request("x", (clip,), "caption en")) == predicted["msrvtt_cap"]["video7011"]
+    resize = {t: get_task(t).resize for t in ("msrvtt_cap", "nlvr2")}  # as the tasks resize
+    assert generate("msrvtt_cap", Request("x", (clip,), "caption en", resize["msrvtt_cap"])) == \
+        predicted["msrvtt_cap"]["video7011"]
     left, right = (data / "nlvr2" / "test1" / f"test1-4-0-img{s}.png" for s in (0, 1))
     prompt = "answer en Both images show water."
-    assert generate("nlvr2", Request("x", (left, right), prompt)) == predicted["nlvr2"]["test1-4-0-0"]
-    swapped = generate("nlvr2", Request("x", (right, left), prompt))
-    one = generate("nlvr2", Request("x", (left,), prompt))
+    assert generate("nlvr2", Request("x", (left, right), prompt, resize["nlvr2"])) == \
+        predicted["nlvr2"]["test1-4-0-0"]
+    swapped = generate("nlvr2", Request("x", (right, left), prompt, resize["nlvr2"]))
+    one = generate("nlvr2", Request("x", (left,), prompt, resize["nlvr2"]))
     assert {swapped, one} != {predicted["nlvr2"]["test1-4-0-0"]}  # order and count reach the model
 
 

@@ -41,20 +41,29 @@ def required_field(example: Example, name: str) -> str:
 @ADAPTERS.register("vqa_accuracy")
 class VqaAccuracy(Adapter):
     """VQA accuracy over the human answers. `rule`: "official" (the VQA evaluation script) or
-    "min3" (A-OKVQA's direct-answer rule: min(1, matches/3), no normalization)."""
+    "min3" (min(1, matches/3), no normalization: A-OKVQA's direct-answer rule, and the rule
+    big_vision scores OK-VQA and VizWiz with). `also`: other rules reported beside it, each as
+    `accuracy_<rule>` (the per-example scores stay the primary rule's)."""
 
     primary = "accuracy"
     RULES: ClassVar[dict[str, Callable[[str, Sequence[str]], float]]] = {
         "official": vqa_accuracy, "min3": vqa_min3_accuracy}
 
-    def __init__(self, rule: str = "official") -> None:
-        if rule not in self.RULES:
-            raise InputError(f"vqa_accuracy rule must be one of {sorted(self.RULES)}, got {rule!r}")
+    def __init__(self, rule: str = "official", also: Sequence[str] = ()) -> None:
+        for name in (rule, *also):
+            if name not in self.RULES:
+                raise InputError(f"vqa_accuracy rule must be one of {sorted(self.RULES)}, got {name!r}")
         self.fn = self.RULES[rule]
+        self.also = tuple(also)
 
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
         per = percent_each(lambda p, e: self.fn(p, e.references), predictions, examples)
-        return mean_scored(self.primary, per)
+        scored = mean_scored(self.primary, per)
+        for name in self.also:
+            fn = self.RULES[name]
+            other = percent_each(lambda p, e, fn=fn: fn(p, e.references), predictions, examples)
+            scored.metrics[f"{self.primary}_{name}"] = mean_scored(name, other).metrics[name]
+        return scored
 
 
 @ADAPTERS.register("anls")

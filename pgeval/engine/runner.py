@@ -42,11 +42,13 @@ ImageInput = str | Path | np.ndarray | Clip
 
 @dataclass(frozen=True)
 class Request:
-    """One example to run: an id, its images in the order the model sees them, a prompt."""
+    """One example to run: an id, its images in the order the model sees them, a prompt, and
+    how image files are resized (pgeval.model.images.RESIZES)."""
 
     id: str
     images: tuple[ImageInput, ...]
     prefix: str
+    resize: str = "antialias"
 
     @property
     def num_images(self) -> int:
@@ -128,16 +130,18 @@ class Engine:
         self.workers = workers
         self.res = checkpoint.config.vision.image_size
 
-    def _load(self, image: ImageInput) -> np.ndarray:
+    def _load(self, image: ImageInput, resize: str) -> np.ndarray:
         """One input as (count, res, res, 3)."""
         if isinstance(image, Clip):
-            return load_clip(image, self.res)
-        return (image if isinstance(image, np.ndarray) else load_image(image, self.res))[None]
+            return load_clip(image, self.res, resize)
+        if isinstance(image, np.ndarray):
+            return image[None]
+        return load_image(image, self.res, resize)[None]
 
     def _prepare(self, request: Request) -> _Prepared:
         if not request.images:
             raise InputError("request has no image", example_id=request.id)
-        images = np.concatenate([self._load(i) for i in request.images])
+        images = np.concatenate([self._load(i, request.resize) for i in request.images])
         return _Prepared(request, images, self.tokenizer.encode_prefix(request.prefix))
 
     def _run_batch(self, batch: Sequence[_Prepared], max_decode_len: int, beam_size: int,

@@ -39,5 +39,6 @@ def vqa_accuracies(predictions: Sequence[str], answers: Sequence[Sequence[str]])
 
 def vqa_min3_accuracy(prediction: str, answers: Sequence[str]) -> float:
     """min(1, matches / 3) over all answers, strings compared as they are: A-OKVQA's official
-    direct-answer rule (no normalization, no leave-one-out)."""
-    return min(1.0, sum(prediction == a for a in answers) / 3.0)
+    direct-answer rule (no normalization, no leave-one-out). Empty answers never match: big_vision
+    drops them from VizWiz's annotations before scoring it so."""
+    return min(1.0, sum(prediction == a for a in answers if a) / 3.0)

@@ -99,30 +99,31 @@ def _decoded_frames(path: Path, segment: tuple[float, float] | None) -> Iterator
         raise InputError(f"cannot decode video: {e}", path=str(path)) from None
 
 
-def _video_frames(clip: Clip, res: int) -> list[np.ndarray]:
+def _video_frames(clip: Clip, res: int, resize: str) -> list[np.ndarray]:
     """Decode up to the last frame a long enough clip needs, converting only the frames kept; a
     short clip, whose length is known only at its end, is decoded again for the wrapped-around
     indices."""
     first_pass = range(0, clip.frames * clip.stride, clip.stride)
-    total, kept, ended = _keep(clip, set(first_pass), res)
+    total, kept, ended = _keep(clip, set(first_pass), res, resize)
     if not ended:
         return [kept[i] for i in first_pass]
     _check_length(clip, total)
     indices = frame_indices(total, clip.frames, clip.stride)
     missing = set(indices) - set(kept)
     if missing:
-        kept |= _keep(clip, missing, res)[1]
+        kept |= _keep(clip, missing, res, resize)[1]
     return [kept[i] for i in indices]
 
 
-def _keep(clip: Clip, wanted: set[int], res: int) -> tuple[int, dict[int, np.ndarray], bool]:
+def _keep(clip: Clip, wanted: set[int], res: int, resize: str
+          ) -> tuple[int, dict[int, np.ndarray], bool]:
     """The wanted frames decoded, how many frames were read, and whether the clip ended before
     the last wanted one."""
     last, kept, total = max(wanted), {}, 0
     for index, frame in enumerate(_decoded_frames(clip.path, clip.segment)):
         total = index + 1
         if index in wanted:
-            kept[index] = preprocess(frame.to_image(), res)
+            kept[index] = preprocess(frame.to_image(), res, resize)
             if index == last:
                 return total, kept, False
     return total, kept, True
@@ -138,7 +139,7 @@ def _check_length(clip: Clip, total: int) -> None:
                          hint="check the file (a truncated download?), or pass --on-error skip")
 
 
-def _folder_frames(clip: Clip, res: int) -> list[np.ndarray]:
+def _folder_frames(clip: Clip, res: int, resize: str) -> list[np.ndarray]:
     files = _frame_files(clip.path)
     if clip.segment is not None:
         if not clip.fps:
@@ -146,18 +147,19 @@ def _folder_frames(clip: Clip, res: int) -> list[np.ndarray]:
                              path=str(clip.path), hint="set fps in the task's [video] table")
         files = [f for i, f in enumerate(files) if _in_segment(i / clip.fps, clip.segment)]
     _check_length(clip, len(files))
-    return [load_image(files[i], res) for i in frame_indices(len(files), clip.frames, clip.stride)]
+    return [load_image(files[i], res, resize)
+            for i in frame_indices(len(files), clip.frames, clip.stride)]
 
 
-def load_clip(clip: Clip, res: int) -> np.ndarray:
+def load_clip(clip: Clip, res: int, resize: str = "antialias") -> np.ndarray:
     """The clip's sampled frames, preprocessed as images are: (frames, res, res, 3) in [-1, 1]."""
     path = clip.path
     if path.is_dir():
-        frames = _folder_frames(clip, res)
+        frames = _folder_frames(clip, res, resize)
     elif not path.is_file():
         raise InputError("video not found", path=str(path))
     elif path.stat().st_size == 0:
         raise InputError("the video file is empty", path=str(path))
     else:
-        frames = _video_frames(clip, res)
+        frames = _video_frames(clip, res, resize)
     return np.stack(frames)
