@@ -66,8 +66,14 @@ def tasks_command(as_json: bool, tasks_dirs: Sequence[str]) -> None:
         click.echo(f"{row['name']}  [{row['family']}]  {row['title']}: {row['metric']} "
                    f"(split {row['split']}; adapter {row['adapter']})")
         click.echo(f"    prompt: {row['prompt']!r}  max_decode_len={row['max_decode_len']}")
+        if len(row["splits"]) > 1:
+            click.echo("    splits: " + ", ".join(
+                s + (" (no answers: writes the server's submission file)"
+                     if s in row["submission_splits"] else "") for s in row["splits"]))
         if row["video"]:
             click.echo(f"    video:  {row['video']['frames']} frames, {row['video']['stride']} apart")
+        if row["resize"] != "antialias":
+            click.echo(f"    resize: {row['resize']} (no antialiasing, as big_vision evaluates it)")
         for f in row["files"]:
             click.echo(f"    data:   {f}")
         if row["published"]:
@@ -185,6 +191,11 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Run directory (default: runs/<checkpoint>-<res>); the same --out resumes.")
 @click.option("--limit", type=int, default=None, help="Only the first N examples of each task.")
+@click.option("--split", "splits", default=None,
+              help="Split of every task (minival, test-dev, ...), or per task: "
+                   "vqav2=minival,coco_captions=karpathy_val (default: each task's; "
+                   "`pgeval tasks` lists them). A split without answers writes the server's "
+                   "submission file instead of scores.")
 @click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
               help="A missing or corrupt image stops the run, or is skipped and counted.")
 @resource_options
@@ -206,8 +217,10 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) ->
         return
     for name in tasks:
         t = run.tasks[name]
+        outcome = (f"submission written to {run.directory / t.submission}" if t.submission else
+                   ", ".join(f"{k} {v:.2f}" for k, v in t.metrics.items()))
         click.echo(f"{name} ({t.split}, n={t.n}{f', {t.skipped} skipped' if t.skipped else ''}): "
-                   + ", ".join(f"{k} {v:.2f}" for k, v in t.metrics.items()))
+                   + outcome)
     click.echo("")
     click.echo((run.directory / "model_card.md").read_text(encoding="utf-8"))
     click.echo(f"run directory: {run.directory}")

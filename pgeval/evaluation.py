@@ -27,7 +27,7 @@ from pgeval.errors import InputError
 from pgeval.generation import Generated, check_same_data, generate_task
 from pgeval.inference import load_engine
 from pgeval.partial import ProgressWriter, read_progress
-from pgeval.run_plan import TaskPlan, check_images, default_data_dir, plan_tasks
+from pgeval.run_plan import TaskPlan, check_images, default_data_dir, parse_splits, plan_tasks
 from pgeval.runs import (
     MODEL_CARD,
     PREDICTIONS,
@@ -39,6 +39,7 @@ from pgeval.runs import (
     write_results,
 )
 from pgeval.scoring import make_source, score_predictions
+from pgeval.submissions import submission_entries, submission_name, write_submission
 
 ON_ERROR = ("fail", "skip")
 SIZES = {2048: "3b", 2304: "3b", 3584: "10b", 4608: "28b"}
@@ -130,7 +131,7 @@ def _resume_state(out: Path, records: dict[str, TaskRecord], plans: Sequence[Tas
     """Process 0's reading of the run directory, for every process: the tasks already recorded
     (kept) and, for the others, the ids their partial files hold."""
     kept = [p.spec.name for p in plans if (r := records.get(p.spec.name)) and r.limit == limit
-            and (out / (r.predictions or "")).is_file()]
+            and r.split == p.spec.split and (out / (r.predictions or "")).is_file()]
     done = {p.spec.name: sorted(read_progress(partial_path(out, p.spec.name)).done)
             for p in plans if p.spec.name not in kept}
     return {"kept": kept, "done": done}
@@ -147,23 +148,32 @@ def score_task(plan: TaskPlan, out: Path, generated: Generated, *, limit: int | 
     scored = [e for e in plan.examples if e.id in state.predictions]
     if not scored:
         raise InputError(f"task {spec.name}: no example could be run", path=str(partial))
-    result = score_predictions(spec, scored, [state.predictions[e.id] for e in scored],
-                               resources=resources)
+    texts = [state.predictions[e.id] for e in scored]
+    source = make_source(spec)
+    submission = None
+    if source.answered(spec.split):
+        result = score_predictions(spec, scored, texts, resources=resources)
+        texts, scores, metrics = result.predictions, result.per_example, result.metrics
+        directions, info = result.directions, result.info
+    else:
+        name = submission_name(spec.name, spec.split, source.submission_file(spec.split))
+        entries = submission_entries(source.submission, [e.id for e in scored], texts)
+        submission = str(write_submission(out, name, entries))
+        scores, metrics, directions, info = [None] * len(scored), {}, {}, {}
     final = out / PREDICTIONS / f"{spec.name}.jsonl"
     atomic_write_text(final, "".join(
         json.dumps({"id": e.id, "prediction": p, "score": s, "slice": e.slice},
                    ensure_ascii=False) + "\n"
-        for e, p, s in zip(scored, result.predictions, result.per_example, strict=True)))
+        for e, p, s in zip(scored, texts, scores, strict=True)))
     skipped = tuple(e.id for e in plan.examples if e.id in state.errors)
     elapsed = generated.wall_time_s
     return TaskRecord(
-        name=spec.name, split=result.split, title=spec.title, family=spec.family,
-        metric=spec.metric, primary=spec.keys[0], n=result.n, metrics=result.metrics,
+        name=spec.name, split=spec.split, title=spec.title, family=spec.family,
+        metric=spec.metric, primary=spec.keys[0], n=len(scored), metrics=metrics,
         skipped=len(skipped), skipped_ids=skipped, limit=limit, wall_time_s=elapsed,
         examples_per_s=round(generated.examples / elapsed, 3) if elapsed > 0 and generated.examples else 0.0,
-        predictions=f"{PREDICTIONS}/{spec.name}.jsonl", directions=result.directions,
-        info=result.info, prompt=spec.prompt,
-        data_sha256=data_sha256(plan))
+        predictions=f"{PREDICTIONS}/{spec.name}.jsonl", directions=directions,
+        info=info, prompt=spec.prompt, data_sha256=data_sha256(plan), submission=submission)
 
 
 def _prepare_demo_data(tasks: Sequence[str], data_dir: Path) -> Path:
@@ -181,7 +191,8 @@ def _prepare_demo_data(tasks: Sequence[str], data_dir: Path) -> Path:
 def run_evaluation(
     checkpoint: str | Path | None, tasks: Sequence[str], *, res: int | None = None,
     tokenizer: str | Path | None = None, data_dir: str | Path | None = None,
-    out: str | Path | None = None, limit: int | None = None, batch_size: int = 8,
+    out: str | Path | None = None, limit: int | None = None, splits: str | None = None,
+    batch_size: int = 8,
     mesh: str | None = None, dtype: str = "float32", on_error: str = "fail",
     tasks_dirs: Sequence[str | Path] = (), progress: bool = True, demo: bool = False,
     vae: str | Path | None = None, toxicity_scorer: Any = None,
@@ -190,6 +201,8 @@ def run_evaluation(
     log: Callable[[str], None] = print,
 ) -> Run | None:
     """Evaluate `checkpoint` on `tasks` and write (or complete) the run directory.
+
+    `splits` is `--split`: one split for every task, or "task=split" pairs.
 
     `demo` evaluates the bundled demo model (when no checkpoint is given) on the demo data
     (written on first use to `data_dir`, default ~/.cache/pgeval/demo-data).
@@ -221,7 +234,8 @@ def run_evaluation(
         raise InputError("no checkpoint given", hint="pass --checkpoint PATH, or --demo")
     checkpoint = Path(checkpoint)
     data_dir = Path(data_dir) if data_dir else default_data_dir()
-    plans = plan_tasks(tasks, data_dir, limit=limit, tasks_dirs=tasks_dirs)
+    plans = plan_tasks(tasks, data_dir, limit=limit, tasks_dirs=tasks_dirs,
+                       splits=parse_splits(splits, list(tasks)))
     check_same_data(plans)
     if on_error == "fail":
         check_images(plans)

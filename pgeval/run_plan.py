@@ -7,8 +7,9 @@ skips them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,12 +67,45 @@ def _listing(lines: Sequence[str]) -> str:
     return shown + more
 
 
+def parse_splits(text: str | None, tasks: Sequence[str]) -> dict[str, str]:
+    """`--split`: one split for every task ("minival"), or "task=split" pairs
+    ("vqav2=minival,coco_captions=karpathy_val"); tasks not named keep their own."""
+    if not text or not text.strip():
+        return {}
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) == 1 and "=" not in parts[0]:
+        return dict.fromkeys(tasks, parts[0])
+    chosen = {}
+    for part in parts:
+        task, sep, split = (x.strip() for x in part.partition("="))
+        if not sep or not task or not split:
+            raise InputError(f"bad --split {text!r}: expected a split, or task=split pairs",
+                             hint="e.g. --split minival, or --split vqav2=minival,docvqa=test")
+        if task not in tasks:
+            raise InputError(f"--split names {task!r}, which is not in --tasks")
+        chosen[task] = split
+    return chosen
+
+
+def with_split(spec: TaskSpec, split: str | None) -> TaskSpec:
+    """The spec reading `split` instead of its own; an unknown split is an error naming both."""
+    if split is None or split == spec.split:
+        return spec
+    try:
+        make_source(spec).check_split(split)
+    except InputError as e:
+        raise InputError(f"task {spec.name}: {e.args[0]}", hint=e.hint) from None
+    return dataclasses.replace(spec, split=split)
+
+
 def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None,
-               tasks_dirs: Sequence[str | Path] = ()) -> list[TaskPlan]:
-    """Load and check every task's data; raise one error listing all missing files."""
+               tasks_dirs: Sequence[str | Path] = (),
+               splits: Mapping[str, str] | None = None) -> list[TaskPlan]:
+    """Load and check every task's data (on the split `splits` names, else its own); raise one
+    error listing all missing files."""
     specs = []
     for name in dict.fromkeys(names):
-        specs.append(get_task(name, tasks_dirs))
+        specs.append(with_split(get_task(name, tasks_dirs), (splits or {}).get(name)))
     missing = []
     for spec in specs:
         root = data_dir / spec.data_dir

@@ -14,7 +14,9 @@ results.json (schema "pgeval.run/1"):
                "wall_time_s", "examples_per_s", "predictions" (path relative to the run dir),
                "directions": {key: "lower" | "neither"} (keys that do not improve upwards; absent
                keys are higher-is-better), "info": {the adapter's notes, e.g. "scorer"},
-               "prompt" (the task's prompt template), "data_sha256": {annotation file: digest}}}}
+               "prompt" (the task's prompt template), "data_sha256": {annotation file: digest},
+               "submission" (a split without answers: the path of the submission file written
+               for the benchmark's server, relative to the run dir; "metrics" is then empty)}}}
 
 predictions/<task>.jsonl: one {"id", "prediction", "score", "slice"} per scored example, where
 "score" is the example's value of the task's primary metric ("slice" may be null).
@@ -67,6 +69,7 @@ class TaskRecord:
     info: dict[str, Any] = field(default_factory=dict)
     prompt: str = ""
     data_sha256: dict[str, str] = field(default_factory=dict)
+    submission: str | None = None  # a split without answers: its server file, not scored
 
     def direction(self, key: str) -> str:
         """"higher", "lower" or "neither": which way the metric `key` improves."""
@@ -96,9 +99,10 @@ class Run:
         return self.path if self.path.is_dir() else self.path.parent
 
     def example_scores(self, task: str) -> list[ExampleScore] | None:
-        """Per-example scores of a task, or None when its predictions file is not there."""
+        """Per-example scores of a task, or None when its predictions file is not there (or the
+        task was submitted, not scored)."""
         record = self.tasks[task]
-        if not record.predictions:
+        if not record.predictions or record.submission:
             return None
         path = self.directory / record.predictions
         if not path.is_file():

@@ -41,6 +41,7 @@ class SubmissionFormat:
 
     id_key: str
     text_key: str
+    integer_ids: bool = False  # the server wants ids as JSON integers (question ids)
 
 
 SOURCES: Registry[type[DataSource]] = Registry("data source", "pgeval.sources")
@@ -71,6 +72,14 @@ class DataSource(ABC):
     @abstractmethod
     def load(self, root: Path, split: str) -> list[Example]:
         """Read the split's examples from the task's data folder `root`."""
+
+    def answered(self, split: str) -> bool:
+        """Whether the split holds references to score against (a test split may not)."""
+        return True
+
+    def submission_file(self, split: str) -> str | None:
+        """The name the benchmark's server gives its submission file, if the split says one."""
+        return None
 
     def check_split(self, split: str) -> None:
         if split not in self.splits:

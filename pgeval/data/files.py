@@ -19,14 +19,28 @@ class FileSource(DataSource):
 
     file_keys: ClassVar[tuple[str, ...]] = ("annotations",)
     optional_keys: ClassVar[tuple[str, ...]] = ("images",)
+    # Of `file_keys`, those only a split with answers has (VQAv2's annotations); a source that
+    # can read a test split without answers (`with_answers = false`) says so with
+    # `reads_unanswered`.
+    answer_keys: ClassVar[tuple[str, ...]] = ()
+    reads_unanswered: ClassVar[bool] = False
+    # Keys every split may have: `with_answers = false` for a split without references (a test
+    # split: its predictions become the server's submission file), and that file's name.
+    split_keys: ClassVar[tuple[str, ...]] = ("with_answers", "submission_file")
 
     def __init__(self, splits: Mapping[str, Mapping[str, Any]] | None = None, **args: Any) -> None:
         super().__init__(**args)
         if not splits:
             raise InputError(f"{type(self).__name__} needs a [data.splits.<name>] table")
-        known = set(self.file_keys) | set(self.optional_keys)
+        known = set(self.file_keys) | set(self.optional_keys) | set(self.split_keys)
         for name, split_args in splits.items():
-            missing = [k for k in self.file_keys if k not in split_args]
+            answered = split_args.get("with_answers", True)
+            if not isinstance(answered, bool) or not (answered or self.reads_unanswered):
+                raise InputError(f"split {name!r} of {type(self).__name__}: with_answers must be "
+                                 "true or false, and only sources of test-server benchmarks read "
+                                 "a split without answers")
+            needed = [k for k in self.file_keys if answered or k not in self.answer_keys]
+            missing = [k for k in needed if k not in split_args]
             unknown = sorted(set(split_args) - known)
             if missing or unknown:
                 raise InputError(
@@ -43,7 +57,15 @@ class FileSource(DataSource):
 
     def files(self, split: str) -> list[str]:
         self.check_split(split)
-        return [self.split_args[split][k] for k in self.file_keys]
+        return [self.split_args[split][k] for k in self.file_keys if k in self.split_args[split]]
+
+    def answered(self, split: str) -> bool:
+        self.check_split(split)
+        return self.split_args[split].get("with_answers", True)
+
+    def submission_file(self, split: str) -> str | None:
+        self.check_split(split)
+        return self.split_args[split].get("submission_file")
 
     def image_pattern(self, split: str) -> str | None:
         self.check_split(split)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of
 from pgeval.data.files import FileSource
+from pgeval.data.tfds_order import TFDS_KEYS, StoredSlice
 from pgeval.errors import InputError
 
 
@@ -19,33 +20,62 @@ def answer_strings(record: dict[str, Any], path: Path, index: int) -> tuple[str,
     return answers
 
 
+def split_answers(source: FileSource, split: str, record: dict[str, Any], path: Path,
+                  index: int) -> tuple[str, ...]:
+    """The record's human answers, or none on a split without answers (a test split)."""
+    return answer_strings(record, path, index) if source.answered(split) else ()
+
+
 @SOURCES.register("vqa")
 class VqaSource(FileSource):
-    """VQAv2 and OK-VQA: a questions file and an annotations file joined on question_id."""
+    """VQAv2 and OK-VQA: a questions file and an annotations file joined on question_id.
+
+    A split may also keep a TFDS slice of the questions (`tfds_order`, `tfds_slice`; see
+    pgeval.data.tfds_order), keyed as TFDS builders of these files key them, by question_id:
+    big_vision's VQAv2 minival is `tfds_order = "validation"`, `tfds_slice = "-10240:"`.
+    """
 
     file_keys = ("questions", "annotations")
-    submission = SubmissionFormat("question_id", "answer")
+    answer_keys = ("annotations",)
+    reads_unanswered = True
+    optional_keys = ("images", *TFDS_KEYS)
+    submission = SubmissionFormat("question_id", "answer", integer_ids=True)
+
+    def __init__(self, **args: Any) -> None:
+        super().__init__(**args)
+        self.stored_slices = {name: StoredSlice.from_split_args(a, name)
+                              for name, a in self.split_args.items()}
 
     def load(self, root: Path, split: str) -> list[Example]:
+        examples = self._joined(root, split)
+        selection = self.stored_slices[split]
+        if selection is None:
+            return examples
+        return selection.select(examples, lambda e: e.id, str(self.file(root, split, "questions")))
+
+    def _joined(self, root: Path, split: str) -> list[Example]:
+        """Every question of the split's files with its annotation, in file order."""
         questions_path = self.file(root, split, "questions")
-        annotations_path = self.file(root, split, "annotations")
         questions = self.read(root, split, "questions")
-        annotations = self.read(root, split, "annotations")
+        answered = self.answered(split)
         by_id = {}
-        for i, a in enumerate(field_of(annotations, "annotations", annotations_path, 0)):
-            by_id[field_of(a, "question_id", annotations_path, i)] = (i, a)
+        if answered:
+            annotations_path = self.file(root, split, "annotations")
+            annotations = self.read(root, split, "annotations")
+            for i, a in enumerate(field_of(annotations, "annotations", annotations_path, 0)):
+                by_id[field_of(a, "question_id", annotations_path, i)] = (i, a)
         examples = []
         for i, q in enumerate(field_of(questions, "questions", questions_path, 0)):
             qid = field_of(q, "question_id", questions_path, i)
-            if qid not in by_id:
+            if answered and qid not in by_id:
                 raise InputError(
                     "question has no annotation", path=str(annotations_path), example_id=str(qid)
                 )
-            j, a = by_id[qid]
+            j, a = by_id.get(qid, (None, {}))
             examples.append(
                 Example(
                     id=str(qid),
-                    references=answer_strings(a, annotations_path, j),
+                    references=answer_strings(a, annotations_path, j) if answered else (),
                     images=self.images_for(split, q),
                     fields={"question": field_of(q, "question", questions_path, i)},
                     slice=a.get("answer_type"),
@@ -60,11 +90,12 @@ class DataListSource(FileSource):
     ST-VQA (pgeval.data.doc_formats). The official submission format uses the same id key."""
 
     default_id_key = "question_id"
+    reads_unanswered = True
 
     def __init__(self, id_key: str | None = None, **args: Any) -> None:
         super().__init__(**args)
         self.id_key = id_key or self.default_id_key
-        self.submission = SubmissionFormat(self.id_key, "answer")
+        self.submission = SubmissionFormat(self.id_key, "answer", integer_ids=True)
 
     def load(self, root: Path, split: str) -> list[Example]:
         path = self.file(root, split, "annotations")
@@ -72,7 +103,7 @@ class DataListSource(FileSource):
         return [
             Example(
                 id=str(field_of(r, self.id_key, path, i)),
-                references=answer_strings(r, path, i),
+                references=split_answers(self, split, r, path, i),
                 images=self.images_for(split, r),
                 fields={"question": field_of(r, "question", path, i)},
             )
@@ -88,13 +119,14 @@ class VizWizSource(FileSource):
     """
 
     submission = SubmissionFormat("image", "answer")
+    reads_unanswered = True
 
     def load(self, root: Path, split: str) -> list[Example]:
         path = self.file(root, split, "annotations")
         return [
             Example(
                 id=str(field_of(r, "image", path, i)),
-                references=answer_strings(r, path, i),
+                references=split_answers(self, split, r, path, i),
                 images=self.images_for(split, r),
                 fields={"question": field_of(r, "question", path, i)},
                 slice=r.get("answer_type"),
