@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from pgeval.runs import Run, TaskRecord
-from pgeval.tasks import FAMILIES, TaskSpec
+from pgeval.tasks import FAMILIES, Published, TaskSpec, same_split
 
 CARDS = ("paligemma", "paligemma2")
 REFERENCES = (*CARDS, "none")
@@ -37,6 +37,8 @@ Item = tuple[str, str | None]
 
 # A number of 3 or 4 digits standing alone in a checkpoint name: a resolution (224, 448, 896).
 RESOLUTION_IN_NAME = re.compile(r"(?<!\d)\d{3,4}(?!\d)")
+# "mix" as a word of a checkpoint name: a mix checkpoint, compared with the cards' mix numbers.
+MIX_IN_NAME = re.compile(r"(?<![a-z])mix(?![a-z])", re.IGNORECASE)
 
 
 def family_title(family: str) -> str:
@@ -95,12 +97,15 @@ def item_splits(spec: TaskSpec, items: Sequence[Item]) -> list[str]:
 
 def run_value(run: Run, spec: TaskSpec, item: Item, items: Sequence[Item]) -> float | None:
     """The run's value of one item: its metric when the run's split is the item's split. An item
-    of the task's own split takes any split that no other item of the cell names explicitly."""
+    of the task's own split takes any split that no other item of the cell names explicitly, and
+    the only item of a cell takes any split (`split_mismatch` marks the difference)."""
     record = run.tasks.get(spec.name)
     if record is None:
         return None
     key, split = item
-    if split is None:
+    if len(items) == 1:
+        pass
+    elif split is None:
         if record.split in {s for _, s in items if s is not None}:
             return None
     elif record.split != split:
@@ -109,24 +114,51 @@ def run_value(run: Run, spec: TaskSpec, item: Item, items: Sequence[Item]) -> fl
     return None if value is None else float(value)
 
 
+def checkpoint_kind(run: Run) -> str:
+    """"mix" or "pt": results.json's `model.kind` when set (`pgeval table --kind` sets it), else
+    "mix" when the checkpoint's name has the word (paligemma-3b-mix-448), else "pt"."""
+    kind = run.model.get("kind")
+    if kind:
+        return str(kind)
+    return "mix" if MIX_IN_NAME.search(str(run.model.get("name", ""))) else "pt"
+
+
 def published_model(run: Run) -> tuple[str, int | None]:
-    """The card's name for the run's model, e.g. ("3b-pt", 224); size None counts as 3b."""
+    """The card's name for the run's model, e.g. ("3b-pt", 224), ("3b-mix", 448); size None
+    counts as 3b."""
     size = run.model.get("size") or "3b"
     res = run.model.get("res")
     try:
         res = int(res) if res is not None else None
     except (TypeError, ValueError):
         res = None
-    return f"{size}-pt", res
+    return f"{size}-{checkpoint_kind(run)}", res
+
+
+def published_entry(spec: TaskSpec, reference: str, model: str, res: int | None,
+                    item: Item) -> Published | None:
+    for p in spec.published:
+        if (p.card == reference and p.model == model and p.res == res and p.key == item[0]
+                and _norm_split(spec, p.data_split) == item[1]):
+            return p
+    return None
 
 
 def published_value(spec: TaskSpec, reference: str, model: str, res: int | None,
                     item: Item) -> float | None:
-    for p in spec.published:
-        if (p.card == reference and p.model == model and p.res == res and p.key == item[0]
-                and _norm_split(spec, p.data_split) == item[1]):
-            return float(p.value)
-    return None
+    entry = published_entry(spec, reference, model, res, item)
+    return None if entry is None else float(entry.value)
+
+
+def split_mismatch(run: Run, spec: TaskSpec, entry: Published | None) -> str | None:
+    """"val vs test-std" when the run's split is not where the card measured its number (the
+    entry's `data_split`, or else its label); None when they agree or either is missing."""
+    record = run.tasks.get(spec.name)
+    if entry is None or record is None:
+        return None
+    if same_split(record.split, entry.data_split or entry.split):
+        return None
+    return f"{record.split} vs {entry.data_split or entry.split}"
 
 
 def _decimals(value: float) -> int:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,15 +48,21 @@ def _emit(text: str, out: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "latex"]), default="md",
               show_default=True, help="Markdown, HTML, CSV (one tidy table) or LaTeX.")
 @reference_option
+@click.option("--kind", type=click.Choice(["pt", "mix"]), default=None,
+              help="Compare every run with the card's numbers of this checkpoint kind (default: "
+                   "each run's, read from its checkpoint name: 'mix' in it means mix).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the table here instead of printing it.")
 @tasks_dir_option
-def table_command(run_dirs: Sequence[str], fmt: str, reference: str | None, out: str | None,
-                  tasks_dirs: Sequence[str]) -> None:
+def table_command(run_dirs: Sequence[str], fmt: str, reference: str | None, kind: str | None,
+                  out: str | None, tasks_dirs: Sequence[str]) -> None:
     """Tabulate runs like the PaliGemma model cards, beside the card's published numbers."""
     from pgeval.reports.table import tables_text
 
-    _emit(tables_text(load_runs(run_dirs), fmt, reference, load_tasks(tasks_dirs)), out)
+    runs = load_runs(run_dirs)
+    if kind is not None:
+        runs = [dataclasses.replace(r, model={**r.model, "kind": kind}) for r in runs]
+    _emit(tables_text(runs, fmt, reference, load_tasks(tasks_dirs)), out)
 
 
 @click.command("leaderboard")

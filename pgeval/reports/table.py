@@ -37,17 +37,20 @@ from pgeval.reports.cells import (
     item_splits,
     join_cell,
     published_decimals,
+    published_entry,
     published_model,
     published_value,
     run_labels,
     run_value,
     specs_for_runs,
+    split_mismatch,
 )
 from pgeval.runs import Run
 from pgeval.tasks import TaskSpec
 
 FORMATS = ("md", "html", "csv", "latex")
 FIXED = ("Family", "Benchmark", "Metric (split)")
+SUBMITTED = "submitted"
 Cells = tuple[str, str, str]  # one run's cells of a row: ours, the card's, the difference
 
 
@@ -63,10 +66,20 @@ def _benchmark_cells(run: Run, spec: TaskSpec, items: Sequence[Item], reference:
     """One run's cells of a benchmark row: each item's value joined with "/" as the card does."""
     ours = [run_value(run, spec, item, items) for item in items]
     model, res = published_model(run)
-    card = [published_value(spec, reference, model, res, item) for item in items]
-    return (join_cell(fmt_ours(v) for v in ours),
-            join_cell(fmt_published(v, published_decimals(spec, reference, item[0]))
-                      for v, item in zip(card, items, strict=True)),
+    entries = [published_entry(spec, reference, model, res, item) for item in items]
+    card = [None if e is None else float(e.value) for e in entries]
+    published = join_cell(fmt_published(v, published_decimals(spec, reference, item[0]))
+                          for v, item in zip(card, items, strict=True))
+    record = run.tasks.get(spec.name)
+    submitted = record is not None and record.submission is not None
+    mismatches = list(dict.fromkeys(
+        m for o, e in zip(ours, entries, strict=True)
+        if (o is not None or submitted) and (m := split_mismatch(run, spec, e)) is not None))
+    if mismatches:
+        published += f" ({'; '.join(mismatches)})"
+    if submitted:  # a test split: the server scores it
+        return SUBMITTED, published, MISSING
+    return (join_cell(fmt_ours(v) for v in ours), published,
             join_cell(fmt_delta(o, c) for o, c in zip(ours, card, strict=True)))
 
 

@@ -37,23 +37,24 @@ def runs(tmp_path):
 
 
 def test_exact_markdown_of_a_small_table(tmp_path):
-    run = make_run(tmp_path / "r", "pt_224", 224, {k: PT224[k] for k in ("pope", "vqav2", "coco_captions")})
+    run = make_run(tmp_path / "r", "pt_224", 224, {k: PT224[k] for k in ("pope", "vqav2", "coco_captions")},
+                   splits={"coco_captions": "karpathy_val"})
     text = render(model_card_table([run], "paligemma", TASKS), "md")
     assert text == (
         "| Benchmark              | Metric (split)                                   | pt_224            "
-        "| pt_224: published   | pt_224: Δ         |\n"
+        "| pt_224: published       | pt_224: Δ         |\n"
         "|:-----------------------|:-------------------------------------------------|:------------------"
-        "|:--------------------|:------------------|\n"
+        "|:------------------------|:------------------|\n"
         "| **Captioning**         |                                                  |                   "
-        "|                     |                   |\n"
-        "| COCO captions          | CIDEr (val)                                      | 140.00            "
-        "| 141.92              | −1.92             |\n"
+        "|                         |                   |\n"
+        "| COCO captions          | CIDEr (karpathy_val)                             | 140.00            "
+        "| 141.92                  | −1.92             |\n"
         "| **Question answering** |                                                  |                   "
-        "|                     |                   |\n"
+        "|                         |                   |\n"
         "| VQAv2                  | Accuracy (val)                                   | 80.00             "
-        "| 83.19               | −3.19             |\n"
+        "| 83.19 (val vs test-std) | −3.19             |\n"
         "| POPE                   | Accuracy (random / popular / adversarial) (test) | 88.00/86.50/85.00 "
-        "| 87.80/85.87/84.27   | +0.20/+0.63/+0.73 |\n")
+        "| 87.80/85.87/84.27       | +0.20/+0.63/+0.73 |\n")
 
 
 def test_families_in_card_order_and_rows_in_card_order(runs):
@@ -104,7 +105,7 @@ def test_paligemma2_reference_uses_its_card_layout(runs):
     # POPE is not on the PaliGemma 2 card: the primary metric alone, nothing published.
     assert cell(rows, "POPE", "pt_224") == "88.00"
     assert cell(rows, "POPE", "pt_224: published") == "–"
-    assert cell(rows, "VQAv2", "pt_224: published") == "83.0"
+    assert cell(rows, "VQAv2", "pt_224: published") == "83.0 (val vs minival)"
     assert cell(rows, "VQAv2", "pt_224: Δ") == "−3.00"
 
 
@@ -144,12 +145,12 @@ def test_card_precision_split_items_model_size_and_resolution(tmp_path):
     assert cell(rows, "VQAv2", "pg2_10b_224: published") == "–"
     # 896 px: the card has DocVQA there but not VQAv2; CountBenchQA is not on this card at all.
     assert cell(rows, "VQAv2", "pt_896: published") == "–"
-    assert cell(rows, "DocVQA", "pt_896: published") == "84.77"
+    assert cell(rows, "DocVQA", "pt_896: published") == "84.77 (val vs test server)"
     assert cell(rows, "DocVQA", "pt_896: Δ") == "+0.23"
     assert cell(rows, "CountBenchQA", "pt_896") == "80.00"
     assert cell(rows, "CountBenchQA", "pt_896: published") == "–"
     rows2 = md_rows(render(model_card_table([c], "paligemma2", TASKS), "md"))
-    assert cell(rows2, "VQAv2", "pg2_10b_224: published") == "84.3"
+    assert cell(rows2, "VQAv2", "pg2_10b_224: published") == "84.3 (val vs minival)"
     assert cell(rows2, "VQAv2", "pg2_10b_224: Δ") == "+0.70"
 
 
@@ -275,12 +276,12 @@ def test_the_reference_defaults_to_the_runs_card(tmp_path):
     b = make_run(tmp_path / "b", "pg2_448", 448, {"vqav2": {"accuracy": 86.0}}, family="paligemma2")
     c = make_run(tmp_path / "c", "pt_224", 224, {"vqav2": {"accuracy": 80.0}})
     pg2 = md_rows(render(model_card_table([a, b], tasks=TASKS), "md"))
-    assert cell(pg2, "VQAv2", "pg2_224: published") == "83.0"  # the PaliGemma 2 card
-    assert cell(pg2, "VQAv2", "pg2_448: published") == "84.8"
+    assert cell(pg2, "VQAv2", "pg2_224: published") == "83.0 (val vs minival)"  # the PaliGemma 2 card
+    assert cell(pg2, "VQAv2", "pg2_448: published") == "84.8 (val vs minival)"
     assert cell(pg2, "VQAv2", "pg2_448: Δ") == "+1.20"
     mixed = md_rows(render(model_card_table([a, c], tasks=TASKS), "md"))
-    assert cell(mixed, "VQAv2", "pg2_224: published") == "83.19"  # the PaliGemma card
-    assert cell(mixed, "VQAv2", "pt_224: published") == "83.19"
+    assert cell(mixed, "VQAv2", "pg2_224: published") == "83.19 (val vs test-std)"  # the PaliGemma card
+    assert cell(mixed, "VQAv2", "pt_224: published") == "83.19 (val vs test-std)"
     dirs = [str(a.path), str(b.path)]
     assert invoke_table(*dirs) == render(model_card_table([a, b], "paligemma2", TASKS), "md")
     assert invoke_table(*dirs, "--reference", "paligemma") == \
@@ -302,4 +303,31 @@ def test_labels_name_model_and_resolution_once(tmp_path):
                                 "paligemma2-3b-pt-448.b16", "my_ckpt @896", "ckpt_10000 @224",
                                 "demo demo_448", "paligemma-3b-pt-224 (2)"]
     df = model_card_table(runs[:2], "paligemma", TASKS)
-    assert df.iloc[0]["paligemma-3b-pt-224 @448: published"] == "85.64"  # the card's 448 number
+    assert df.iloc[0]["paligemma-3b-pt-224 @448: published"] == "85.64 (val vs test-std)"  # the 448 number
+
+
+def test_a_mix_checkpoint_is_compared_with_the_cards_mix_numbers(tmp_path):
+    mmvp = {"paired_accuracy": 40.0, "accuracy": 60.0}
+    mix = make_run(tmp_path / "mix", "paligemma-3b-mix-224", 224, {"mmvp": mmvp})
+    rows = md_rows(render(model_card_table([mix], "paligemma", TASKS), "md"))
+    label = "paligemma-3b-mix-224"
+    # the card's MMVP row is a mix row: 46.00 at 224 px
+    assert cell(rows, "MMVP", f"{label}: published") == "46.00"
+    assert cell(rows, "MMVP", f"{label}: Δ") == "−6.00"
+
+
+def test_table_kind_flag_overrides_the_name(tmp_path):
+    make_run(tmp_path / "ft", "my-finetune-224", 224, {"mmvp": {"paired_accuracy": 40.0}})
+    plain = CliRunner().invoke(table_command, [str(tmp_path / "ft")])
+    mixed = CliRunner().invoke(table_command, [str(tmp_path / "ft"), "--kind", "mix"])
+    assert mixed.exit_code == 0, mixed.output
+    assert cell(md_rows(plain.output), "MMVP", "my-finetune-224: published") == "47.33"
+    assert cell(md_rows(mixed.output), "MMVP", "my-finetune-224: published") == "46.00"
+
+
+def test_a_split_mismatch_is_marked_in_the_card_cell(tmp_path):
+    run = make_run(tmp_path / "r", "pt_224", 224, {"vqav2": PT224["vqav2"], "pope": PT224["pope"]})
+    rows = md_rows(render(model_card_table([run], "paligemma", TASKS), "md"))
+    # VQAv2's card number is test-std, the run is val; POPE's run and card are both test
+    assert cell(rows, "VQAv2", "pt_224: published") == "83.19 (val vs test-std)"
+    assert cell(rows, "POPE", "pt_224: published") == "87.80/85.87/84.27"
