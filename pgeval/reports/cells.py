@@ -100,18 +100,19 @@ def run_value(run: Run, spec: TaskSpec, item: Item, items: Sequence[Item]) -> fl
     of the task's own split takes any split that no other item of the cell names explicitly, and
     the only item of a cell takes any split (`split_mismatch` marks the difference)."""
     record = run.tasks.get(spec.name)
-    if record is None:
-        return None
     key, split = item
-    if len(items) == 1:
-        pass
-    elif split is None:
-        if record.split in {s for _, s in items if s is not None}:
-            return None
-    elif record.split != split:
+    if record is None or not _takes_split(record.split, split, items):
         return None
     value = record.metrics.get(key)
     return None if value is None else float(value)
+
+
+def _takes_split(run_split: str, split: str | None, items: Sequence[Item]) -> bool:
+    if len(items) == 1:
+        return True
+    if split is None:
+        return run_split not in {s for _, s in items if s is not None}
+    return run_split == split
 
 
 def checkpoint_kind(run: Run) -> str:
