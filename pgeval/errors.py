@@ -43,3 +43,19 @@ class InputError(PgevalError):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+class WriteError(PgevalError):
+    """A file could not be written (a full disk, a failing device, a read-only folder); what was
+    written before it stays on disk (CLI exit 1)."""
+
+    def __init__(self, path: str, error: OSError, *, kept: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: cannot write: {error.strerror or error}\n  {kept}")
+
+
+class Interrupted(PgevalError):
+    """Ctrl-C or SIGTERM stopped a run; its message says what the run directory keeps
+    (CLI exit 130, with the command that resumes)."""
+
+    exit_code = 130

@@ -17,6 +17,7 @@ from pgeval.engine.sharding import param_sharding, parse_mesh
 from pgeval.errors import InputError
 from pgeval.model.loading import load_checkpoint
 from pgeval.model.tokenizer import Tokenizer, find_tokenizer
+from pgeval.runs import output_folder
 
 
 def read_requests(path: str | Path) -> list[Request]:
@@ -40,6 +41,12 @@ def read_requests(path: str | Path) -> list[Request]:
             raise InputError(f"duplicate id (first at line {seen[str(rid)]})", **where)
         seen[str(rid)] = lineno
         requests.append(Request(str(rid), tuple(path.parent / i for i in images), prefix))
+    for r in requests:  # found before the model loads, as `pgeval run` does
+        absent = [f for f in r.images if not Path(f).is_file()]
+        if absent:
+            raise InputError(f"image not found: {absent[0]}", path=str(path), line=seen[r.id],
+                             example_id=r.id,
+                             hint="image paths are absolute or relative to the input file's folder")
     return requests
 
 
@@ -75,10 +82,11 @@ def infer(checkpoint: str | Path, input_path: str | Path, output_path: str | Pat
     """
     init_distributed(coordinator, num_processes, process_id)
     requests = read_requests(input_path)
+    output_path = Path(output_path)
+    output_folder(output_path.parent, "--output", output_path)
     mine = requests[share(len(requests)).start : share(len(requests)).stop]
     engine = load_engine(checkpoint, tokenizer=tokenizer, res=res, dtype=dtype,
                          batch_size=batch_size, mesh=mesh)
-    output_path = Path(output_path)
     partial = output_path.with_name(output_path.name + ".partial")
     by_id = {o.id: o for outputs in engine.generate(mine, max_decode_len, beam_size=beam_size,
                                                     progress=progress) for o in outputs}

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from pgeval.scoring import make_source
+from pgeval.scoring import adapter_class, make_source
 from pgeval.tasks import TaskSpec, same_split
 
 
@@ -26,6 +26,7 @@ def task_rows(specs: Iterable[TaskSpec]) -> list[dict[str, Any]]:
     rows = []
     for spec in sorted(specs, key=lambda s: (s.family, s.name)):
         source = make_source(spec)
+        adapter_class(spec)  # a spec naming an unknown adapter is an error here, not at scoring
         rows.append({
             "name": spec.name,
             "title": spec.title,

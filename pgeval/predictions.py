@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import Example, SubmissionFormat, read_json, read_jsonl
+from pgeval.data.base import Example, SubmissionFormat, read_json, read_jsonl, read_text
 from pgeval.errors import InputError
 
 PGEVAL_FORMAT = SubmissionFormat("id", "prediction")
@@ -30,17 +30,27 @@ class Located:
     index: int | None = None
 
 
-def _is_json_list(path: Path) -> bool:
-    with open(path, encoding="utf-8", errors="replace") as f:
-        head = f.read(4096).lstrip()
-    return head.startswith("[")
-
-
 def _entries(path: Path) -> list[tuple[dict[str, int], Any]]:
-    if _is_json_list(path):
-        data = read_json(path)
-        return [({"index": i}, r) for i, r in enumerate(data)]
-    return [({"line": n}, r) for n, r in read_jsonl(path)]
+    """(where, record) pairs: the entries of a JSON list, or the lines of a JSONL file."""
+    if read_text(path).lstrip().startswith("["):
+        return [({"index": i}, r) for i, r in enumerate(read_json(path))]
+    try:
+        return [({"line": n}, r) for n, r in read_jsonl(path)]
+    except InputError as e:
+        whole = _whole_json(path) if e.line is not None else None
+        if isinstance(whole, dict):
+            raise InputError("the file is a JSON object; predictions are a JSON list of objects, "
+                             "or one JSON object per line (JSONL)", path=str(path),
+                             hint=f"the object's keys: {sorted(whole)[:5]}") from None
+        raise
+
+
+def _whole_json(path: Path) -> Any:
+    """The file parsed as one JSON document, or None when it is not one."""
+    try:
+        return read_json(path)
+    except InputError:
+        return None
 
 
 def read_predictions(path: str | Path, official: SubmissionFormat | None) -> dict[str, Located]:

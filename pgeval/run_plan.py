@@ -16,7 +16,7 @@ from pathlib import Path
 from pgeval.data import Example
 from pgeval.errors import InputError
 from pgeval.model.video import Clip, resolve_video
-from pgeval.scoring import make_source
+from pgeval.scoring import load_examples, make_source
 from pgeval.tasks import TaskSpec, get_task
 
 MAX_LISTED = 20
@@ -117,7 +117,7 @@ def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None
     plans = []
     for spec in specs:
         root = data_dir / spec.data_dir
-        examples = make_source(spec).load(root, spec.split)
+        examples = load_examples(spec, data_dir, spec.split)
         if limit is not None:
             examples = examples[:limit]
         plan = TaskPlan(spec, root, examples, {})

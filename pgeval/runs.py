@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pgeval.errors import InputError
+from pgeval.data.base import read_json, read_jsonl
+from pgeval.errors import InputError, WriteError
 
 SCHEMA = "pgeval.run/1"
 RESULTS = "results.json"
@@ -111,26 +112,48 @@ class Run:
 
 
 def read_example_scores(path: Path) -> Iterator[ExampleScore]:
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-                yield ExampleScore(str(r["id"]), r["prediction"], float(r["score"]), r.get("slice"))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-                raise InputError(f"not a scored prediction line ({e})", path=str(path),
-                                 line=lineno) from None
+    for lineno, r in read_jsonl(path):
+        try:
+            yield ExampleScore(str(r["id"]), r["prediction"], float(r["score"]), r.get("slice"))
+        except (KeyError, TypeError, ValueError) as e:
+            raise InputError(f"not a scored prediction line ({e})", path=str(path),
+                             line=lineno) from None
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so readers never see half a file."""
+    """Write through a temporary file and rename, so readers never see half a file; a failed
+    write (a full disk) leaves the previous file as it was and raises a WriteError."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(str(path), e, kept="the file is as it was before; free space (or fix "
+                         "the disk) and rerun the same command") from None
+
+
+def output_folder(path: str | Path, option: str, file: str | Path | None = None) -> Path:
+    """Create the folder that the command-line `option` writes into (with its parents), or that
+    holds its output `file`. A file in the way, or a folder that cannot be created, is an
+    InputError naming the output."""
+    path = Path(path)
+    where = str(file if file is not None else path)
+    blocker = next((p for p in (path, *path.parents) if p.exists()), path)
+    if blocker.exists() and not blocker.is_dir():
+        problem = (f"{option} must be a folder, this is a file" if blocker == path and file is None
+                   else f"cannot write {option}: {blocker} is a file, not a folder")
+        raise InputError(problem, path=where, hint=f"pass another {option}, or move the file away")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create the folder of {option}: {e.strerror or e}",
+                         path=str(e.filename or where),
+                         hint=f"pass an {option} in a folder you can write") from None
+    return path
 
 
 def write_results(directory: Path, header: Mapping[str, Any], tasks: Mapping[str, TaskRecord]) -> Path:
@@ -146,16 +169,20 @@ def load_run(path: str | Path) -> Run:
     results = path / RESULTS if path.is_dir() else path
     if not results.is_file():
         raise InputError("no results.json here: not a pgeval run directory", path=str(path))
-    try:
-        data = json.loads(results.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise InputError(f"malformed JSON: {e.msg}", path=str(results), line=e.lineno) from None
+    data = read_json(results)
     schema = data.get("schema") if isinstance(data, dict) else None
     if schema != SCHEMA:
         raise InputError(f"unknown results schema {schema!r}, expected {SCHEMA!r}",
                          path=str(results))
+    for key in ("tasks", "model", "runtime"):
+        if not isinstance(data.get(key, {}), dict):
+            raise InputError(f"{key!r} must be a JSON object, got {type(data[key]).__name__}",
+                             path=str(results))
     tasks = {}
     for name, t in data.get("tasks", {}).items():
+        if not isinstance(t, dict):
+            raise InputError(f"task {name!r}: its record must be a JSON object, got {t!r:.40}",
+                             path=str(results))
         try:
             tasks[name] = TaskRecord(name=name, **{**t, "skipped_ids": tuple(t.get("skipped_ids", ()))})
         except TypeError as e:

@@ -15,7 +15,10 @@ from typing import Any
 
 from pgeval.adapters import ADAPTERS, Adapter
 from pgeval.data import SOURCES, DataSource, Example
+from pgeval.data.base import check_unique_ids
+from pgeval.errors import InputError
 from pgeval.predictions import align_predictions, read_predictions
+from pgeval.runs import output_folder
 from pgeval.tasks import TaskSpec
 
 
@@ -44,13 +47,33 @@ class TaskResult:
         return out | ({"info": self.info} if self.info else {})
 
 
+def in_spec(error: InputError, spec: TaskSpec) -> InputError:
+    """An error about a task's spec (an unknown source or adapter, bad arguments) that names no
+    file: the same, naming the spec file."""
+    if error.path is not None or spec.path is None:
+        return error
+    return InputError(f"task {spec.name}: {error.args[0]}", path=str(spec.path), line=error.line,
+                      index=error.index, example_id=error.example_id, hint=error.hint)
+
+
 def make_source(spec: TaskSpec) -> DataSource:
-    return SOURCES.get(spec.source)(**spec.source_args)
+    try:
+        return SOURCES.get(spec.source)(**spec.source_args)
+    except InputError as e:
+        raise in_spec(e, spec) from None
+
+
+def adapter_class(spec: TaskSpec) -> type[Adapter]:
+    """The task's adapter class; an unknown name is an error naming the spec file."""
+    try:
+        return ADAPTERS.get(spec.adapter)
+    except InputError as e:
+        raise in_spec(e, spec) from None
 
 
 def make_adapter(spec: TaskSpec, resources: Mapping[str, Any] | None = None) -> Adapter:
     """The task's adapter, with the run-time resources it asks for (see Adapter.resources)."""
-    cls = ADAPTERS.get(spec.adapter)
+    cls = adapter_class(spec)
     given = {k: v for k, v in (resources or {}).items() if k in cls.resources and v is not None}
     return cls(**spec.adapter_args, **given)
 
@@ -60,7 +83,10 @@ def load_examples(spec: TaskSpec, data_dir: str | Path, split: str | None = None
     split = split or spec.split
     source = make_source(spec)
     source.check_split(split)
-    return source.load(Path(data_dir) / spec.data_dir, split)
+    root = Path(data_dir) / spec.data_dir
+    examples = source.load(root, split)
+    check_unique_ids(examples, root / next(iter(source.files(split)), ""), split)
+    return examples
 
 
 def _mean(values: Iterable[float]) -> float:
@@ -136,8 +162,7 @@ def score_file(
 
 def write_per_example(result: TaskResult, out_dir: str | Path) -> Path:
     """Write `<out_dir>/<task>.<split>.jsonl`: id, prediction and score per example."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(out_dir, "--out")
     path = out_dir / f"{result.task}.{result.split}.jsonl"
     tmp = path.with_suffix(".jsonl.tmp")
     with open(tmp, "w", encoding="utf-8") as f:

@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from pgeval.data.base import read_text
 from pgeval.errors import InputError
 from pgeval.model.images import RESIZES
 from pgeval.registry import suggest
@@ -173,11 +174,12 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
 
 
 def load_task_file(path: Path) -> TaskSpec:
+    """Parse one task spec file; a TOML syntax error names the file and its line."""
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
+        data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as e:
-        raise InputError(f"malformed TOML: {e}", path=str(path)) from None
+        at = re.search(r"at line (\d+)", str(e))  # Python 3.14 adds e.lineno; before, only the text has it
+        raise InputError(f"malformed TOML: {e}", path=str(path), line=int(at[1]) if at else None) from None
     return parse_task(data, path)
 
 

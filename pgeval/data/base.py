@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -89,8 +89,10 @@ class DataSource(ABC):
             )
 
     def missing_files(self, root: Path, split: str) -> list[Path]:
+        """The split's files that are not there (a folder in a file's place says so)."""
         self.check_split(split)
-        return [root / f for f in self.files(split) if not (root / f).is_file()]
+        return [root / (f"{f}  (a folder, where this file belongs)" if (root / f).is_dir() else f)
+                for f in self.files(split) if not (root / f).is_file()]
 
     def require_files(self, root: Path, split: str) -> None:
         missing = self.missing_files(root, split)
@@ -101,33 +103,89 @@ class DataSource(ABC):
             )
 
 
-def read_json(path: Path) -> Any:
-    """Parse a JSON file; a syntax error names the file, line and column."""
+# Byte-order marks, longest first (UTF-32-LE's begins with UTF-16-LE's).
+BOMS = ((b"\x00\x00\xfe\xff", "UTF-32-BE"), (b"\xff\xfe\x00\x00", "UTF-32-LE"),
+        (b"\xef\xbb\xbf", "UTF-8"), (b"\xfe\xff", "UTF-16-BE"), (b"\xff\xfe", "UTF-16-LE"))
+SAVE_AS_UTF8 = "save it as UTF-8 without a byte-order mark (e.g. open(path, 'w', encoding='utf-8'))"
+
+
+def _not_utf8(data: bytes) -> str | None:
+    """What a file's bytes are when they are not plain UTF-8 text: UTF-8 with a byte-order mark,
+    or UTF-16/32 (with a mark, or without: NUL bytes beside ASCII ones); None otherwise."""
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return f"{name} with a byte-order mark" if name == "UTF-8" else f"{name} text"
+    head = data[:2]
+    if len(head) == 2 and (head[0] == 0) != (head[1] == 0):
+        return "UTF-16-BE text" if head[0] == 0 else "UTF-16-LE text"
+    return None
+
+
+def read_text(path: Path) -> str:
+    """A text input file's contents. Every reader of input files (JSON, JSONL, TOML, CSV) goes
+    through here, so each problem reads the same: a missing file, a folder, a byte-order mark or
+    UTF-16 text (to be saved as UTF-8), bytes that are not UTF-8 (with the line)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError("this is a folder, expected a file", path=str(path)) from None
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except OSError as e:
+        raise InputError(f"cannot read the file: {e.strerror or e}", path=str(path)) from None
+    encoding = _not_utf8(data)
+    if encoding:
+        raise InputError(f"the file is {encoding}, pgeval reads UTF-8", path=str(path),
+                         hint=SAVE_AS_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text: byte {e.start} is {data[e.start:e.start + 1]!r}",
+                         path=str(path), line=data.count(b"\n", 0, e.start) + 1,
+                         hint=SAVE_AS_UTF8) from None
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file; an empty file or a syntax error names the file (and line and column)."""
+    text = read_text(path)
+    if not text.strip():
+        raise InputError("empty file, expected a JSON document", path=str(path))
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(
             f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=e.lineno
         ) from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text: {e}", path=str(path)) from None
 
 
 def read_jsonl(path: Path) -> list[tuple[int, Any]]:
-    """Parse a JSON Lines file into (line number, object) pairs, skipping blank lines."""
+    """Parse a JSON Lines file into (line number, object) pairs, skipping blank lines; a file
+    without any line is an error."""
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                rows.append((lineno, json.loads(line)))
-            except json.JSONDecodeError as e:
-                raise InputError(
-                    f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=lineno
-                ) from None
+    for lineno, line in enumerate(read_text(path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((lineno, json.loads(line)))
+        except json.JSONDecodeError as e:
+            raise InputError(
+                f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=lineno
+            ) from None
+    if not rows:
+        raise InputError("empty file, expected one JSON object per line", path=str(path))
     return rows
+
+
+def check_unique_ids(examples: Sequence[Example], path: Path, split: str) -> None:
+    """Every example of a split needs its own id: predictions, scores and resumed runs are keyed
+    by it. `path` is the file the ids come from (for the message)."""
+    seen: dict[str, int] = {}
+    for i, e in enumerate(examples):
+        if e.id in seen:
+            raise InputError(f"duplicate id: examples {seen[e.id]} and {i} of split {split!r} both "
+                             "have it", path=str(path), example_id=e.id,
+                             hint="every example of a split needs its own id")
+        seen[e.id] = i
 
 
 def field_of(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
-from pgeval.data.base import SOURCES, Example, field_of
+from pgeval.data.base import SOURCES, Example, field_of, read_text
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
 
@@ -40,25 +41,24 @@ class MmvpSource(FileSource):
     def load(self, root: Path, split: str) -> list[Example]:
         self.require_files(root, split)
         path = self.file(root, split, "annotations")
-        with open(path, encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in self.COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"missing column(s) {missing}", path=str(path), line=1)
-            examples = []
-            for lineno, row in enumerate(reader, start=2):
-                try:
-                    index = int(row["Index"])
-                except ValueError:
-                    raise InputError(f"Index must be an integer, got {row['Index']!r}",
-                                     path=str(path), line=lineno) from None
-                examples.append(
-                    Example(
-                        id=str(index),
-                        references=(row["Correct Answer"],),
-                        images=self.images_for(split, row),
-                        fields={"question": row["Question"], "options": row["Options"],
-                                "pair": str((index - 1) // 2)},
-                    )
+        reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+        missing = [c for c in self.COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"missing column(s) {missing}", path=str(path), line=1)
+        examples = []
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                index = int(row["Index"])
+            except ValueError:
+                raise InputError(f"Index must be an integer, got {row['Index']!r}",
+                                 path=str(path), line=lineno) from None
+            examples.append(
+                Example(
+                    id=str(index),
+                    references=(row["Correct Answer"],),
+                    images=self.images_for(split, row),
+                    fields={"question": row["Question"], "options": row["Options"],
+                            "pair": str((index - 1) // 2)},
                 )
+            )
         return examples

@@ -19,6 +19,7 @@ from pgeval.data.base import (
     list_field,
     read_json,
     read_jsonl,
+    read_text,
     segment_bounds,
     text_field,
 )
@@ -233,12 +234,7 @@ class MsvdQaSource(_XuVideoQaSource):
 
 def _read_mapping(path: Path) -> dict[int, str]:
     clips: dict[int, str] = {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text: {e}", path=str(path)) from None
-    for lineno, line in enumerate(lines, start=1):
+    for lineno, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         parts = line.split()

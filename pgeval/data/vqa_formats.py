@@ -5,18 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of
+from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of, list_field
 from pgeval.data.files import FileSource
 from pgeval.data.tfds_order import TFDS_KEYS, StoredSlice
 from pgeval.errors import InputError
 
 
-def answer_strings(record: dict[str, Any], path: Path, index: int) -> tuple[str, ...]:
+def answer_strings(record: dict[str, Any], path: Path, index: int,
+                   example_id: str | None = None) -> tuple[str, ...]:
     """The human answers of a record, whether stored as strings or as {"answer": ...} dicts."""
     raw = field_of(record, "answers", path, index)
-    answers = tuple(a["answer"] if isinstance(a, dict) else a for a in raw)
+    listed = raw if isinstance(raw, list) else []
+    answers = tuple(a.get("answer") if isinstance(a, dict) else a for a in listed)
     if not answers or not all(isinstance(a, str) for a in answers):
-        raise InputError("answers must be a non-empty list of strings", path=str(path), index=index)
+        raise InputError(f"answers must be a non-empty list of strings, got {raw!r:.60}",
+                         path=str(path), index=index, example_id=example_id)
     return answers
 
 
@@ -62,10 +65,12 @@ class VqaSource(FileSource):
         if answered:
             annotations_path = self.file(root, split, "annotations")
             annotations = self.read(root, split, "annotations")
-            for i, a in enumerate(field_of(annotations, "annotations", annotations_path, 0)):
+            for i, a in enumerate(list_field(field_of(annotations, "annotations", annotations_path),
+                                             annotations_path, "'annotations'")):
                 by_id[field_of(a, "question_id", annotations_path, i)] = (i, a)
         examples = []
-        for i, q in enumerate(field_of(questions, "questions", questions_path, 0)):
+        for i, q in enumerate(list_field(field_of(questions, "questions", questions_path),
+                                         questions_path, "'questions'")):
             qid = field_of(q, "question_id", questions_path, i)
             if answered and qid not in by_id:
                 raise InputError(
@@ -75,7 +80,7 @@ class VqaSource(FileSource):
             examples.append(
                 Example(
                     id=str(qid),
-                    references=answer_strings(a, annotations_path, j) if answered else (),
+                    references=answer_strings(a, annotations_path, j, str(qid)) if answered else (),
                     images=self.images_for(split, q),
                     fields={"question": field_of(q, "question", questions_path, i)},
                     slice=a.get("answer_type"),

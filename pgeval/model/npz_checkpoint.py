@@ -6,6 +6,7 @@ same layout (to convert a Hugging Face checkpoint, or to ship a small model)."""
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,7 +40,9 @@ def npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
                 with zf.open(info) as fp:
                     shapes[_key(info.filename)] = tuple(_read_header(fp)[0])
     except (zipfile.BadZipFile, ValueError) as e:
-        raise InputError(f"not a readable .npz checkpoint: {e}", path=str(path)) from None
+        raise InputError(f"not a readable .npz checkpoint: {e}", path=str(path),
+                         hint="a big_vision .npz is a zip of .npy arrays; a truncated download "
+                              "is not readable: fetch the file again") from None
     return shapes
 
 
@@ -53,13 +56,18 @@ def restore_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def iter_npz(path: Path, dtype: np.dtype) -> Iterator[tuple[str, np.ndarray]]:
-    """(key without `params/`, array in `dtype`) pairs, each read straight into an aligned buffer."""
+    """(key without `params/`, array in `dtype`) pairs, each read straight into an aligned buffer;
+    an array whose bytes are damaged (a CRC mismatch, a short member) is an InputError."""
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
-            with zf.open(info) as fp:
-                shape, fortran, stored = _read_header(fp)
-                stored = restore_dtype(stored)
-                a = read_into(fp, aligned_empty(shape[::-1] if fortran else shape, stored))
+            try:
+                with zf.open(info) as fp:
+                    shape, fortran, stored = _read_header(fp)
+                    stored = restore_dtype(stored)
+                    a = read_into(fp, aligned_empty(shape[::-1] if fortran else shape, stored))
+            except (zipfile.BadZipFile, EOFError, ValueError, zlib.error) as e:
+                raise InputError(f"damaged .npz checkpoint: array {_key(info.filename)!r}: {e}",
+                                 path=str(path), hint="fetch or copy the file again") from None
             yield _key(info.filename), as_aligned(a.T if fortran else a, dtype)
 
 

@@ -11,7 +11,7 @@ import click
 
 from pgeval.errors import InputError
 from pgeval.reports.cells import REFERENCES, default_reference
-from pgeval.runs import Run, atomic_write_text, load_run
+from pgeval.runs import Run, atomic_write_text, load_run, output_folder
 from pgeval.tasks import load_tasks
 
 run_dirs_argument = click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
@@ -38,7 +38,7 @@ def _emit(text: str, out: str | None) -> None:
     path = Path(out)
     if path.is_dir():
         raise InputError("--out must name a file, this is a folder", path=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    output_folder(path.parent, "--out", path)
     atomic_write_text(path, text)
     click.echo(f"wrote {path}", err=True)
 

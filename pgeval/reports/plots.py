@@ -28,7 +28,7 @@ from pgeval.reports.cells import (
     run_value,
     specs_for_runs,
 )
-from pgeval.runs import Run
+from pgeval.runs import Run, output_folder
 from pgeval.tasks import TaskSpec
 
 DPI = 100
@@ -134,10 +134,7 @@ def plot_runs(runs: Sequence[Run], out_dir: str | Path, reference: str = "palige
     check_reference(reference)
     if not runs:
         raise InputError("no runs to plot")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError("plot output must be a folder, this is a file", path=str(out))
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir, "--out")
     specs = specs_for_runs(runs, tasks)
     written = []
     for spec in specs:
