@@ -4,7 +4,6 @@ layout (per-layer tensors stacked over depth, torch Linear weights transposed, h
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pgeval.data.base import read_json
 from pgeval.errors import InputError
 from pgeval.model.config import PaliGemmaConfig
 from pgeval.model.safetensors_files import TensorInfo, read_header
@@ -45,6 +45,13 @@ def canonical(name: str) -> str | None:
         if pattern.match(name):
             return pattern.sub(prefix, name, count=1)
     return None
+
+
+def unused_by_paligemma(name: str) -> bool:
+    """A tensor of a module transformers may build but PaliGemma never runs: the SigLIP pooling
+    head (`vision_tower.head.*`, built when the vision config leaves `vision_use_head` on)."""
+    c = canonical(name)
+    return c is not None and c.startswith("vision.head.")
 
 
 def _t(a: np.ndarray) -> np.ndarray:
@@ -143,19 +150,23 @@ def slot_for(name: str, cfg: PaliGemmaConfig) -> Slot | None:
 
 def read_hf_config(folder: Path) -> dict:
     path = folder / "config.json"
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError("no config.json in the checkpoint folder", path=str(folder)) from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"malformed JSON: {e.msg}", path=str(path), line=e.lineno) from None
+    if not path.is_file():
+        raise InputError("no config.json in the checkpoint folder", path=str(folder))
+    config = read_json(path)
+    if not isinstance(config, dict):
+        raise InputError("config.json must be a JSON object", path=str(path))
+    return config
 
 
 def tensor_infos(folder: Path) -> dict[str, TensorInfo]:
     """Every tensor of the checkpoint: its file, dtype, shape and where its data starts."""
     index = folder / "model.safetensors.index.json"
     if index.is_file():
-        files = sorted({folder / f for f in json.loads(index.read_text())["weight_map"].values()})
+        data = read_json(index)
+        weight_map = data.get("weight_map") if isinstance(data, dict) else None
+        if not isinstance(weight_map, dict):
+            raise InputError("no 'weight_map' object {tensor name: file}", path=str(index))
+        files = sorted({folder / str(f) for f in weight_map.values()})
     else:
         files = sorted(folder.glob("*.safetensors"))
     if not files:

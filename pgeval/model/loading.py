@@ -9,6 +9,7 @@ their device one by one through `place`, so host memory holds the model plus one
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pgeval.model.tree import check_tree, expected_shapes, raise_if_problems, un
 DTYPES = {"float32": np.dtype(np.float32), "bfloat16": np.dtype(ml_dtypes.bfloat16)}
 POSEMB = "img/pos_embedding"
 Place = Callable[[str, np.ndarray], Any]
+log = logging.getLogger("pgeval.model")
 
 
 @dataclass
@@ -67,8 +69,11 @@ def _default_place(_key: str, a: np.ndarray) -> jax.Array:
 def _resolved(cfg: PaliGemmaConfig, res: int | None) -> PaliGemmaConfig:
     if res is None or res == cfg.vision.image_size:
         return cfg
-    if res % cfg.vision.patch_size:
-        raise InputError(f"--res {res} is not a multiple of the patch size {cfg.vision.patch_size}")
+    patch = cfg.vision.patch_size
+    if res < patch or res % patch:
+        raise InputError(f"--res {res} is not a positive multiple of the checkpoint's patch size "
+                         f"{patch}", hint=f"e.g. --res {cfg.vision.image_size} (the checkpoint's "
+                         "own), 224, 448 or 896")
     return cfg.with_resolution(res)
 
 
@@ -118,8 +123,11 @@ def assemble_hf(native: PaliGemmaConfig, shapes: Mapping[str, tuple[int, ...]],
     """Hugging Face tensors (names and shapes, and `read` to fetch one) as a big_vision tree."""
     expected = expected_shapes(native)
     slots: dict[str, dict[tuple[int, ...], tuple[str, hf.Slot]]] = {}
-    unexpected, mismatched = [], []
+    unexpected, mismatched, unused = [], [], []
     for name, shape in shapes.items():
+        if hf.unused_by_paligemma(name):
+            unused.append(name)
+            continue
         try:
             slot = hf.slot_for(name, native)
         except KeyError:
@@ -136,6 +144,9 @@ def assemble_hf(native: PaliGemmaConfig, shapes: Mapping[str, tuple[int, ...]],
         else:
             slots.setdefault(slot.key, {})[slot.index] = (name, slot)
     raise_if_problems(where, _missing_slots(slots, expected), sorted(unexpected), mismatched)
+    if unused:
+        log.warning("%s: skipped %d tensor(s) of the SigLIP pooling head, which PaliGemma does not "
+                    "use: %s", where, len(unused), ", ".join(sorted(unused)))
     cfg = _resolved(native, res)
     params = {}
     for key, entries in slots.items():
@@ -161,24 +172,41 @@ def load_hf(folder: Path, dtype: np.dtype, res: int | None, place: Place) -> Che
     return Checkpoint(cfg, params, "hugging face", files)
 
 
-def load_checkpoint(path: str | Path, *, dtype: str = "float32", res: int | None = None,
-                    place: Place | None = None) -> Checkpoint:
-    """Load a big_vision `.npz` file (or a folder holding exactly one) or a Hugging Face folder."""
+def locate_checkpoint(path: str | Path) -> tuple[str, Path]:
+    """("hf", folder) for a Hugging Face folder, ("npz", file) for a big_vision `.npz` file or a
+    folder holding exactly one."""
     path = Path(path)
-    np_dtype = numpy_dtype(dtype)
-    place = place or _default_place
     if path.is_dir():
         if (path / "config.json").is_file():
-            return load_hf(path, np_dtype, res, place)
+            return "hf", path
         npz = sorted(path.glob("*.npz"))
-        if len(npz) == 1:
-            path = npz[0]
-        else:
+        if len(npz) != 1:
             raise InputError(
                 "not a checkpoint folder: expected config.json + *.safetensors (Hugging Face) "
                 f"or exactly one .npz (big_vision), found {len(npz)} .npz files", path=str(path))
+        path = npz[0]
     if not path.is_file():
         raise InputError("checkpoint not found", path=str(path))
     if path.suffix != ".npz":
         raise InputError("a checkpoint file must be a big_vision .npz", path=str(path))
-    return load_npz(path, np_dtype, res, place)
+    return "npz", path
+
+
+def checkpoint_config(path: str | Path, res: int | None = None) -> PaliGemmaConfig:
+    """The model's config at `res` (default: the checkpoint's own), from the checkpoint's
+    config.json or tensor shapes alone: no tensor is read."""
+    kind, where = locate_checkpoint(path)
+    if kind == "hf":
+        native = from_hf_config(hf.read_hf_config(where), str(where / "config.json"))
+    else:
+        native = from_big_vision_shapes(npz_shapes(where))
+    return _resolved(native, res)
+
+
+def load_checkpoint(path: str | Path, *, dtype: str = "float32", res: int | None = None,
+                    place: Place | None = None) -> Checkpoint:
+    """Load a big_vision `.npz` file (or a folder holding exactly one) or a Hugging Face folder."""
+    np_dtype = numpy_dtype(dtype)
+    kind, where = locate_checkpoint(path)
+    load = load_hf if kind == "hf" else load_npz
+    return load(where, np_dtype, res, place or _default_place)

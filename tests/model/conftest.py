@@ -16,6 +16,17 @@ def hf_pg1(tmp_path_factory, tiny_tokenizer):
 
 
 @pytest.fixture(scope="session")
+def hf_pg1_head(tmp_path_factory):
+    """hf_pg1's shape saved with SigLIP's pooling head (`vision_use_head=True`), which transformers
+    builds and stores but PaliGemma never runs."""
+    from tests.model import hf_models
+
+    folder = tmp_path_factory.mktemp("hf_pg1_head")
+    return hf_models.build(hf_models.gemma1_text(), folder, seed=3,
+                           vision={"vision_use_head": True}), folder
+
+
+@pytest.fixture(scope="session")
 def hf_pg2(tmp_path_factory):
     from tests.model import hf_models
 

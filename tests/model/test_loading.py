@@ -2,6 +2,7 @@
 resolution changes, and streaming within 1.3x the checkpoint's size."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -76,6 +77,30 @@ def test_errors_list_missing_unexpected_and_mismatched(hf_pg1, tmp_path):
     assert "vision_tower.vision_model.post_layernorm.bias (5,)" in msg
 
 
+def test_siglip_pooling_head_is_skipped_with_one_warning(hf_pg1_head, tmp_path, caplog):
+    folder = hf_pg1_head[1]
+    t = tensors(folder)
+    head = sorted(n for n in t if re.match(r"vision_tower\.(vision_model\.)?head\.", n))
+    assert len(head) == 11  # probe, attention, layernorm and MLP of the pooling head
+    with caplog.at_level("WARNING", logger="pgeval.model"):
+        loaded = flatten(load_checkpoint(folder).params)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "\n" not in warnings[0]
+    assert str(folder) in warnings[0] and all(n in warnings[0] for n in head)
+    # the same tensors without the head load to the same parameters, with no warning
+    caplog.clear()
+    without = write_folder(tmp_path / "no_head", {n: a for n, a in t.items() if n not in head},
+                           folder)
+    plain = flatten(load_checkpoint(without).params)
+    assert not caplog.records and plain.keys() == loaded.keys()
+    for k in plain:
+        np.testing.assert_array_equal(np.asarray(plain[k]), np.asarray(loaded[k]))
+    # any other unexpected tensor, in the vision tower too, stays an error
+    t["vision_tower.vision_model.head_extra.weight"] = np.zeros(3, np.float32)
+    with pytest.raises(InputError, match=r"unexpected keys \(1\):\n\s+vision_tower.vision_model.head_extra"):
+        load_checkpoint(write_folder(tmp_path / "extra", t, folder))
+
+
 def test_npz_shape_mismatch_is_named(hf_pg1, tmp_path):
     params = flatten(load_checkpoint(hf_pg1[1]).params)
     params["img/head/bias"] = np.zeros(7, np.float32)
@@ -97,8 +122,9 @@ def test_res_resamples_position_embeddings(hf_pg1):
     np.testing.assert_allclose(got, want, rtol=1e-6)
     # corners of a linear resample keep the original corner values
     np.testing.assert_allclose(got[0, 0], pos[0, 0], rtol=1e-6)
-    with pytest.raises(InputError, match="not a multiple of the patch size"):
-        load_checkpoint(hf_pg1[1], res=30)
+    for res in (30, 7, 0):
+        with pytest.raises(InputError, match="is not a positive multiple of the checkpoint's patch"):
+            load_checkpoint(hf_pg1[1], res=res)
 
 
 def test_resample_rejects_non_square_grids():

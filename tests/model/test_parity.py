@@ -42,7 +42,7 @@ def our_logits(checkpoint, px, prefixes, suffixes):
     return [np.asarray(logits[i, : N_IMG + len(q)]) for i, q in enumerate(seqs)]
 
 
-@pytest.mark.parametrize("fixture", ["hf_pg1", "hf_pg2", "hf_pg2_window"])
+@pytest.mark.parametrize("fixture", ["hf_pg1", "hf_pg1_head", "hf_pg2", "hf_pg2_window"])
 def test_logits_match_transformers(fixture, request):
     hf_model, folder = request.getfixturevalue(fixture)
     checkpoint = load_checkpoint(folder)
