@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shlex
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 import click
 
 from pgeval import __version__
-from pgeval.errors import PgevalError
+from pgeval.errors import Interrupted, PgevalError
 from pgeval.gate import gate as gate_command
 from pgeval.listing import task_rows
 from pgeval.reports.commands import register as register_reports
@@ -263,19 +266,34 @@ register_reports(cli)
 cli.add_command(gate_command)
 
 
+def _terminate(_signum: int, _frame: object) -> None:
+    """SIGTERM (what schedulers send before SIGKILL) stops a run as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the CLI; a PgevalError prints its message and exits with its code."""
+    """Entry point: run the CLI; a PgevalError prints its message and exits with its code, an
+    interrupted run (Ctrl-C, SIGTERM) says what it kept and how to resume, and exits 130."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         code = cli.main(args=argv, prog_name="pgeval", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except Interrupted as e:
+        click.echo(f"interrupted: {e}; resume with: {shlex.join(['pgeval', *argv])}", err=True)
+        sys.exit(e.exit_code)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
     except PgevalError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(e.exit_code)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
     sys.exit(code if isinstance(code, int) else 0)
 
 

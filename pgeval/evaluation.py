@@ -23,10 +23,12 @@ from pgeval.adapters import ADAPTERS
 from pgeval.engine.distributed import from_process_zero, gather_json, init_distributed, shutdown
 from pgeval.engine.runner import Engine
 from pgeval.engine.sharding import spans_processes
-from pgeval.errors import InputError
+from pgeval.errors import InputError, Interrupted
 from pgeval.generation import Generated, check_same_data, generate_task
 from pgeval.inference import load_engine
+from pgeval.model.loading import checkpoint_config
 from pgeval.partial import ProgressWriter, read_progress
+from pgeval.run_lock import RunLock
 from pgeval.run_plan import TaskPlan, check_images, default_data_dir, parse_splits, plan_tasks
 from pgeval.runs import (
     MODEL_CARD,
@@ -221,8 +223,7 @@ def run_evaluation(
     if not tasks:
         raise InputError("no task given", hint="e.g. --tasks vqav2,docvqa (`pgeval tasks` lists them)")
     init_distributed(coordinator, num_processes, process_id, auto=auto_distributed)
-    lead = jax.process_index() == 0
-    if not lead:
+    if jax.process_index() != 0:
         progress, log = False, lambda _: None
     if demo:
         from pgeval.demo import bundle
@@ -230,37 +231,87 @@ def run_evaluation(
         checkpoint = checkpoint or bundle.demo_checkpoint(res)
         tokenizer = tokenizer or bundle.demo_tokenizer()
         data_dir = _prepare_demo_data(tasks, Path(data_dir or bundle.demo_data_dir()))
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
     if checkpoint is None:
         raise InputError("no checkpoint given", hint="pass --checkpoint PATH, or --demo")
     checkpoint = Path(checkpoint)
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
-    plans = plan_tasks(tasks, data_dir, limit=limit, tasks_dirs=tasks_dirs,
-                       splits=parse_splits(splits, list(tasks)))
-    check_same_data(plans)
-    if on_error == "fail":
-        check_images(plans)
-    resources = {"vae": vae or default_vae(checkpoint), "toxicity_scorer": toxicity_scorer}
-    needs_vae = [p.spec.name for p in plans if "vae" in ADAPTERS.get(p.spec.adapter).resources]
-    if needs_vae and resources["vae"] is None:
-        raise InputError(f"{', '.join(needs_vae)} decode masks with big_vision's vae-oid.npz, "
-                         "which was not found", hint="pass --vae path/to/vae-oid.npz, or put it "
-                         "beside the checkpoint")
-    engine = load_engine(checkpoint, tokenizer=tokenizer, res=res, dtype=dtype,
-                         batch_size=batch_size, mesh=mesh)
-    out = Path(out) if out else Path("runs") / f"{checkpoint.stem}-{engine.res}"
-    if demo:
-        log(f"demo: the bundled {checkpoint.name} on synthetic data in {data_dir}")
-    records: dict[str, TaskRecord] = {}
+    out = Path(out) if out else default_out(checkpoint, res)
+    lock = RunLock(out)
+    try:
+        return _run(
+            checkpoint, list(tasks), out, lock, res=res, tokenizer=tokenizer, data_dir=data_dir,
+            limit=limit, splits=splits, batch_size=batch_size, mesh=mesh, dtype=dtype,
+            on_error=on_error, tasks_dirs=tasks_dirs, progress=progress, demo=demo,
+            resources={"vae": vae or default_vae(checkpoint), "toxicity_scorer": toxicity_scorer},
+            log=log)
+    except KeyboardInterrupt:
+        raise Interrupted(kept_summary(out)) from None
+    finally:
+        lock.release()
+
+
+def default_out(checkpoint: Path, res: int | None) -> Path:
+    """runs/<checkpoint>-<res>, at the checkpoint's own resolution unless `res` is given."""
+    return Path("runs") / f"{checkpoint.stem}-{checkpoint_config(checkpoint, res).vision.image_size}"
+
+
+def on_lead(action: Callable[[], Any]) -> Any:
+    """Run `action` on process 0 alone and give every process its (JSON) result; an InputError it
+    raises is raised on every process, so none waits for a process 0 that stopped."""
     mine = None
-    if lead:
+    if jax.process_index() == 0:
         try:
-            records = _check_same_run(out, checkpoint, engine.res, dtype)
-            mine = _resume_state(out, records, plans, limit)
+            mine = {"value": action()}
         except InputError as e:
             mine = {"error": str(e)}
     state = from_process_zero(mine)
     if "error" in state:
         raise InputError(state["error"])
+    return state["value"]
+
+
+def kept_summary(out: Path) -> str:
+    """What an interrupted run leaves in its directory, in one line."""
+    if jax.process_index() != 0:
+        return f"process 0 keeps what was finished in {out}"
+    finished = list(load_run(out).tasks) if (out / RESULTS).is_file() else []
+    partial = {p.name.removesuffix(".partial.jsonl"): len(read_progress(p).done)
+               for p in sorted((out / PREDICTIONS).glob("*.partial.jsonl"))}
+    parts = [f"{name} finished" for name in finished if name not in partial]
+    parts += [f"{name} {n} predictions" for name, n in partial.items()]
+    return f"kept in {out}: {', '.join(parts) or 'nothing finished yet'}"
+
+
+def _run(checkpoint: Path, tasks: list[str], out: Path, lock: RunLock, *, res: int | None,
+         tokenizer: str | Path | None, data_dir: Path, limit: int | None, splits: str | None,
+         batch_size: int, mesh: str | None, dtype: str, on_error: str,
+         tasks_dirs: Sequence[str | Path], progress: bool, demo: bool, resources: dict[str, Any],
+         log: Callable[[str], None]) -> Run | None:
+    """run_evaluation's work: plan and check the tasks, take the run directory's lock (process 0),
+    load the model, generate every task, then score them."""
+    lead = jax.process_index() == 0
+    plans = plan_tasks(tasks, data_dir, limit=limit, tasks_dirs=tasks_dirs,
+                       splits=parse_splits(splits, tasks))
+    check_same_data(plans)
+    if on_error == "fail":
+        check_images(plans)
+    needs_vae = [p.spec.name for p in plans if "vae" in ADAPTERS.get(p.spec.adapter).resources]
+    if needs_vae and resources["vae"] is None:
+        raise InputError(f"{', '.join(needs_vae)} decode masks with big_vision's vae-oid.npz, "
+                         "which was not found", hint="pass --vae path/to/vae-oid.npz, or put it "
+                         "beside the checkpoint")
+    on_lead(lock.acquire)
+    engine = load_engine(checkpoint, tokenizer=tokenizer, res=res, dtype=dtype,
+                         batch_size=batch_size, mesh=mesh)
+    if demo:
+        log(f"demo: the bundled {checkpoint.name} on synthetic data in {data_dir}")
+    records: dict[str, TaskRecord] = {}
+
+    def read_run_directory() -> dict[str, Any]:
+        records.update(_check_same_run(out, checkpoint, engine.res, dtype))
+        return _resume_state(out, records, plans, limit)
+
+    state = on_lead(read_run_directory)
     if lead:
         (out / PREDICTIONS).mkdir(parents=True, exist_ok=True)
         hasher = _Hasher(engine.checkpoint_files)

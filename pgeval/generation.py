@@ -9,16 +9,17 @@ of any process loses at most the batch in flight; the same command resumes from 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import jax
 
 from pgeval.engine.distributed import gather_json, share
-from pgeval.engine.runner import Engine, Request, bucket
+from pgeval.engine.runner import Engine, Output, Request, bucket
 from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError
 from pgeval.partial import ProgressWriter
@@ -69,11 +70,19 @@ def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: Pro
     width = bucket(max((len(engine.tokenizer.encode_prefix(plan.prompt(e))) for e in plan.examples),
                        default=1))
     errors: list[tuple[str, str]] = []
-    batches = engine.generate(requests, plan.spec.max_decode_len, beam_size=plan.spec.beam_size,
-                              prefix_width=width, on_error=lambda r, e: errors.append((r.id, str(e))),
-                              progress=progress)
-    # the same global batches run everywhere: process 0's account of them is everyone's
-    reports = not together or jax.process_index() == 0
+    with contextlib.closing(engine.generate(
+            requests, plan.spec.max_decode_len, beam_size=plan.spec.beam_size, prefix_width=width,
+            on_error=lambda r, e: errors.append((r.id, str(e))), progress=progress)) as batches:
+        # closed however this ends (an interrupt included), so its progress bar and threads end first
+        return _gather_batches(batches, errors, writer, on_error,
+                               reports=not together or jax.process_index() == 0)
+
+
+def _gather_batches(batches: Iterator[list[Output]], errors: list[tuple[str, str]],
+                    writer: ProgressWriter | None, on_error: str, *, reports: bool) -> Generated:
+    """After each batch, every process's outputs and unreadable inputs go to process 0, which
+    appends them. `reports`: whether this process's account counts (when the same global batches
+    run everywhere, process 0's is everyone's)."""
     start, generated = time.perf_counter(), 0
     while True:
         outputs = next(batches, None)
@@ -92,4 +101,3 @@ def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: Pro
         generated += sum(len(p["outputs"]) for p in everyone)
         if all(p["done"] for p in everyone):
             return Generated(round(time.perf_counter() - start, 3), generated)
-

@@ -13,6 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pgeval.errors import WriteError
+
+RESUME = ("the lines before it are kept: free space (or fix the disk) and rerun the same command "
+          "to resume")
+
 
 @dataclass
 class Progress:
@@ -46,11 +51,14 @@ def read_progress(path: Path) -> Progress:
 
 
 class ProgressWriter:
-    """Appends finished examples; each call writes whole lines and flushes them to the OS."""
+    """Appends finished examples; each call writes whole lines straight to the file (no buffer
+    that a failed write could leave half-flushed) and syncs them. A failed write (a full disk)
+    raises a WriteError; a line it tore is cut off by the next `read_progress`."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def predictions(self, items: Iterable[tuple[str, str]]) -> None:
         self._write({"id": i, "prediction": p} for i, p in items)
@@ -59,11 +67,13 @@ class ProgressWriter:
         self._write([{"id": example_id, "error": message}])
 
     def _write(self, rows: Iterable[dict]) -> None:
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        if text:
-            self._f.write(text)
-            self._f.flush()
-            os.fsync(self._f.fileno())
+        data = memoryview("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
+        try:
+            while data:
+                data = data[os.write(self._fd, data):]
+            os.fsync(self._fd)
+        except OSError as e:
+            raise WriteError(str(self.path), e, kept=RESUME) from None
 
     def close(self) -> None:
-        self._f.close()
+        os.close(self._fd)

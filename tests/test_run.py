@@ -6,7 +6,7 @@ import pytest
 
 import pgeval
 from pgeval.cli import main
-from pgeval.errors import InputError
+from pgeval.errors import InputError, Interrupted
 from pgeval.evaluation import run_evaluation
 from pgeval.runs import load_run
 from pgeval.scoring import score_file
@@ -115,7 +115,7 @@ def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_c
 
     with monkeypatch.context() as m:
         m.setattr(evaluation, "write_results", crash)
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(Interrupted, match=r"kept in .*/run: vqav2 9 predictions$"):
             run_evaluation(path, ["vqav2"], data_dir=data, out=out, progress=False)
     assert (out / "predictions" / "vqav2.partial.jsonl").is_file()
     generated = []

@@ -215,7 +215,7 @@ class Engine:
         bar = tqdm(total=len(requests), unit="ex", disable=not progress, dynamic_ncols=True)
         start = time.perf_counter()
         pending: tuple[list[_Prepared], Generated] | None = None
-        with cf.ThreadPoolExecutor(self.workers) as pool:
+        with bar, cf.ThreadPoolExecutor(self.workers) as pool:  # the bar ends its line however we stop
             for batch in itertools.chain(self._batches(requests, pool, on_error), [None]):
                 launched = None if batch is None else (
                     batch, self._run_batch(batch, max_decode_len, beam_size, prefix_width))
@@ -225,4 +225,3 @@ class Engine:
                     bar.set_postfix(ex_per_s=f"{bar.n / (time.perf_counter() - start):.1f}")
                     yield outputs
                 pending = launched
-        bar.close()

@@ -1,0 +1,81 @@
+"""One writer per run directory: an exclusive OS lock on `RUN_DIR/.lock`, held by the process
+that writes the directory for as long as it runs.
+
+The lock is the kernel's (`flock`), so it goes when its process ends, however it ends: a SIGKILL
+or a crash never leaves a stale lock. The file itself stays (removing it would let two processes
+lock two different files of the same name); it records who holds, or last held, the lock, which
+is what a refused second run prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from pgeval.errors import InputError
+from pgeval.runs import output_folder
+
+LOCK_FILE = ".lock"
+
+
+def _holder() -> dict[str, object]:
+    return {"pid": os.getpid(), "host": socket.gethostname(),
+            "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": sys.argv}
+
+
+def _describe(text: str) -> str:
+    try:
+        h = json.loads(text)
+        return f"pid {h['pid']} on {h['host']}, since {h['since']}"
+    except (ValueError, TypeError, KeyError):
+        return "a process that has not yet written its pid"
+
+
+class RunLock:
+    """`with RunLock(directory):` holds the directory's lock, or raises an InputError naming the
+    directory and the holder's pid and host. The directory is created if need be."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        output_folder(self.directory, "--out")
+        path = self.directory / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise InputError(f"cannot create the lock file: {e.strerror}", path=str(path),
+                             hint="pass an --out in a folder you can write") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _describe(os.pread(fd, 1 << 16, 0).decode("utf-8", "replace"))
+            os.close(fd)
+            raise InputError(f"another pgeval run is writing this run directory ({holder})",
+                             path=str(self.directory),
+                             hint="wait for it to end (the lock goes with its process), or pass "
+                                  "another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(_holder()) + "\n").encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the only descriptor releases the lock
+            self._fd = None
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
