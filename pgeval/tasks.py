@@ -19,7 +19,7 @@ from pgeval.errors import InputError
 from pgeval.model.images import RESIZES
 from pgeval.registry import suggest
 
-FAMILIES = ("captioning", "qa", "segmentation", "video", "fairness")
+FAMILIES = ("captioning", "qa", "segmentation", "video", "additional", "fairness")
 AGGREGATES = ("pooled", "slice_mean")
 
 

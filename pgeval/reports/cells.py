@@ -20,7 +20,7 @@ MISSING = "–"
 MINUS = "−"
 
 FAMILY_TITLES = {"captioning": "Captioning", "qa": "Question answering", "segmentation": "Segmentation",
-                 "video": "Video", "fairness": "Fairness"}
+                 "video": "Video", "additional": "Additional benchmarks", "fairness": "Fairness"}
 
 # The benchmarks in the order the PaliGemma card lists them (CountBenchQA, on the PaliGemma 2 card
 # only, goes with the other counting benchmark). Tasks not named here follow, by title.
@@ -31,6 +31,9 @@ CARD_ORDER = (
     "textvqa", "docvqa", "infovqa", "stvqa",
     "refcoco", "refcoco+", "refcocog",
     "msrvtt_cap", "msrvtt_qa", "activitynet_cap", "activitynet_qa", "vatex", "msvd_qa",
+    # the PaliGemma 2 card's additional benchmarks, in its order
+    "icdar15", "total_text", "fintabnet", "pubtabnet", "grandstaff", "pubchem", "docci", "mimic_cxr",
+    "vsr",
 )
 
 Item = tuple[str, str | None]
