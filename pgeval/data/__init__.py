@@ -7,6 +7,7 @@ from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
     jsonl_format,
     pair_formats,
     refer_format,
+    spotting_formats,
     table_formats,
     tfds_refcoco,
     tfds_source,
