@@ -1,6 +1,14 @@
 """Metric adapters, registered by name; third-party packages add theirs under `pgeval.adapters`."""
 
-from pgeval.adapters import captioning, molecules, omr, qa, segmentation, toxicity  # noqa: F401  (imported to register the built-ins)
+from pgeval.adapters import (  # noqa: F401  (imported to register the built-ins)
+    captioning,
+    molecules,
+    omr,
+    qa,
+    segmentation,
+    spotting,
+    toxicity,
+)
 from pgeval.adapters.base import ADAPTERS, Adapter, Direction, Scored
 
 __all__ = ["ADAPTERS", "Adapter", "Direction", "Scored"]

@@ -9,6 +9,7 @@ from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
     molscribe_format,
     pair_formats,
     refer_format,
+    spotting_formats,
     table_formats,
     tfds_refcoco,
     tfds_source,

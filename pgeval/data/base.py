@@ -121,10 +121,13 @@ def _not_utf8(data: bytes) -> str | None:
     return None
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, *, utf8_bom: bool = False) -> str:
     """A text input file's contents. Every reader of input files (JSON, JSONL, TOML, CSV) goes
     through here, so each problem reads the same: a missing file, a folder, a byte-order mark or
-    UTF-16 text (to be saved as UTF-8), bytes that are not UTF-8 (with the line)."""
+    UTF-16 text (to be saved as UTF-8), bytes that are not UTF-8 (with the line).
+
+    `utf8_bom`: the format's official files begin with a UTF-8 byte-order mark (the ICDAR Robust
+    Reading ground truth does), so one is accepted and dropped; UTF-16/32 are still refused."""
     try:
         data = Path(path).read_bytes()
     except IsADirectoryError:
@@ -133,6 +136,8 @@ def read_text(path: Path) -> str:
         raise InputError("file not found", path=str(path)) from None
     except OSError as e:
         raise InputError(f"cannot read the file: {e.strerror or e}", path=str(path)) from None
+    if utf8_bom and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     encoding = _not_utf8(data)
     if encoding:
         raise InputError(f"the file is {encoding}, pgeval reads UTF-8", path=str(path),

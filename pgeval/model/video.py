@@ -61,13 +61,13 @@ def frame_indices(total: int, frames: int, stride: int) -> list[int]:
     return [(i * stride) % total for i in range(frames)]
 
 
-def _natural_key(name: str) -> list[int | str]:
+def natural_key(name: str) -> list[int | str]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def _frame_files(folder: Path) -> list[Path]:
     return sorted((p for p in folder.iterdir() if p.suffix.lower() in FRAME_SUFFIXES),
-                  key=lambda p: _natural_key(p.name))
+                  key=lambda p: natural_key(p.name))
 
 
 def _in_segment(time: float | None, segment: tuple[float, float] | None) -> bool:
