@@ -60,14 +60,25 @@ def sha256_files(files: Sequence[Path]) -> dict[str, str]:
 
 def data_sha256(plan: TaskPlan) -> dict[str, str]:
     """sha256 of the task's annotation files, by their path in the task's data folder; for a
-    prepared TFDS folder, of its dataset_info.json (which names the version and the shards)."""
-    found = []
+    prepared TFDS folder, of its dataset_info.json (which names the version and the shards); for
+    another annotations folder (one ground-truth file per image), one digest of its files' names
+    and contents."""
+    found: dict[str, str] = {}
     for name in make_source(plan.spec).files(plan.spec.split):
-        if name.endswith("/"):
-            found += sorted(plan.root.glob(name + "dataset_info.json"))
-        elif (plan.root / name).is_file():
-            found.append(plan.root / name)
-    return {p.relative_to(plan.root).as_posix(): sha256_files([p])[p.name] for p in found}
+        path = plan.root / name
+        if name.endswith("/") and path.is_dir():
+            info = sorted(path.glob("dataset_info.json"))
+            if info:
+                found[info[0].relative_to(plan.root).as_posix()] = sha256_files(info)[info[0].name]
+                continue
+            digest = hashlib.sha256()
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                digest.update(f"{file.relative_to(path).as_posix()}\0{sha256_files([file])[file.name]}\n"
+                              .encode())
+            found[name] = digest.hexdigest()
+        elif path.is_file():
+            found[path.relative_to(plan.root).as_posix()] = sha256_files([path])[path.name]
+    return found
 
 
 class _Hasher(threading.Thread):

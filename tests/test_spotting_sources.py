@@ -194,3 +194,19 @@ def test_an_unreadable_image_stops_scoring_by_name(tmp_path):
     with pytest.raises(InputError, match="size is needed") as e:
         score_predictions(spec, examples, list(ICDAR_PREDICTIONS.values()))
     assert e.value.example_id == "img_2" and e.value.path == "ch4_test_images/img_2.jpg"
+
+
+def test_the_ground_truth_folder_is_hashed_as_one_digest(tmp_path):
+    """results.json's data_sha256 covers a folder of per-image ground-truth files: one digest that
+    changes when any file's content changes."""
+    from pgeval.evaluation import data_sha256
+    from pgeval.run_plan import plan_tasks
+
+    write_icdar15(tmp_path)
+    [plan] = plan_tasks(["icdar15"], tmp_path)
+    first = data_sha256(plan)
+    [folder] = first
+    assert folder.endswith("/") and len(first[folder]) == 64
+    gt = sorted((plan.root / folder).glob("*.txt"))[0]
+    gt.write_bytes(gt.read_bytes() + b"\n")
+    assert data_sha256(plan)[folder] != first[folder]

@@ -15,9 +15,8 @@ from pgeval.tasks import get_task, load_task_file, load_tasks
 from tests.synthetic import write_jsonl
 
 # Every row of the two cards' benchmark tables whose metric pgeval has. Left out, for want of a
-# metric: the PaliGemma 2 card's ICDAR 2015 and Total-Text (word detection + recognition
-# precision / recall / F1), FinTabNet and PubTabNet (TEDS, GriTS), GrandStaff (CER, LER, SER),
-# DOCCI (characters and sentences per caption, non-entailed sentences) and MIMIC-CXR's RadGraph F1.
+# metric: the PaliGemma 2 card's FinTabNet and PubTabNet (TEDS, GriTS), DOCCI (characters and
+# sentences per caption, non-entailed sentences) and MIMIC-CXR's RadGraph F1.
 CARD_ROWS_WITH_A_METRIC = {
     "coco_captions", "nocaps", "coco35l", "xm3600", "textcaps", "scicap", "screen2words",
     "widgetcap", "vqav2", "mmvp", "pope", "okvqa", "aokvqa_mc", "aokvqa_da", "gqa", "xgqa",
@@ -26,7 +25,7 @@ CARD_ROWS_WITH_A_METRIC = {
     "msrvtt_qa", "activitynet_cap", "activitynet_qa", "vatex", "msvd_qa",
     "refcoco", "refcoco+", "refcocog", "fairface_toxicity",
     # The PaliGemma 2 card's additional benchmarks.
-    "vsr", "pubchem", "mimic_cxr",
+    "vsr", "pubchem", "mimic_cxr", "grandstaff", "icdar15", "total_text",
 }
 
 
@@ -61,7 +60,12 @@ def test_paligemma2_additional_benchmarks_as_printed():
                    ("3b-pt", 224, "random_test"): 0.82, ("10b-pt", 224, "random_test"): 0.87}
     assert get_task("vsr").split == "zeroshot_test"  # the card's first column
     assert [(p.model, p.res, p.key, p.value) for p in get_task("pubchem").published] == [
-        ("3b-pt", 448, "accuracy", 94.8)]
+        ("3b-pt", 448, "accuracy_canonical", 94.8)]
+    for name, (p, r, f1) in {"icdar15": (81.88, 70.73, 75.9), "total_text": (73.8, 74.54, 74.17)}.items():
+        assert [(e.model, e.res, e.key, e.value) for e in get_task(name).published] == [
+            ("3b-pt", 896, "precision", p), ("3b-pt", 896, "recall", r), ("3b-pt", 896, "f1", f1)]
+    assert [(p.model, p.res, p.key, p.value) for p in get_task("grandstaff").published] == [
+        ("3b-pt", 896, "cer", 1.6), ("3b-pt", 896, "ler", 6.7), ("3b-pt", 896, "ser", 2.3)]
     mimic = {(p.model, p.key): p.value for p in get_task("mimic_cxr").published}
     assert mimic == {("3b-pt", "cider"): 19.9, ("3b-pt", "bleu4"): 14.6, ("3b-pt", "rouge_l"): 31.92,
                      ("10b-pt", "cider"): 17.4, ("10b-pt", "bleu4"): 15.0,
