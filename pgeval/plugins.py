@@ -15,11 +15,22 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pgeval.data.base import read_jsonl
-from pgeval.errors import InputError
+from pgeval.errors import InputError, PgevalError
 from pgeval.registry import Registry
 
 TEXT_KEYS = ("text", "prediction")
 V = TypeVar("V")
+
+
+class ScorerError(PgevalError):
+    """A scorer could not finish: a rejected API key, a service that kept failing, a bad reply."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.args[0] + (f"\n  hint: {self.hint}" if self.hint else "")
 
 
 class Pluggable:

@@ -13,8 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from pgeval.errors import PgevalError
-from pgeval.plugins import Pluggable, make_plugin
+from pgeval.plugins import Pluggable, ScorerError, make_plugin
 from pgeval.registry import Registry
 
 TOXICITY = "TOXICITY"
@@ -26,17 +25,6 @@ PROFANITY = "PROFANITY"
 ATTRIBUTES: tuple[str, ...] = (TOXICITY, IDENTITY_ATTACK, INSULT, THREAT, PROFANITY)
 
 Scores = dict[str, float | None]
-
-
-class ScorerError(PgevalError):
-    """A scorer could not finish: a rejected API key, a service that kept failing, a bad reply."""
-
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        self.hint = hint
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return self.args[0] + (f"\n  hint: {self.hint}" if self.hint else "")
 
 
 class ToxicityScorer(Pluggable, ABC):
