@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pgeval.errors import InputError
 
@@ -26,14 +27,20 @@ def require_folder(path: str | Path, needed: Sequence[str], what: str, hint: str
     return folder
 
 
+def _hub_constants() -> Any:
+    return sys.modules.get("huggingface_hub.constants")
+
+
 @contextmanager
 def offline_hub() -> Iterator[None]:
     """Within: the Hugging Face hub client and transformers resolve files from disk only (the
     environment variables for libraries imported inside, the hub's constant for one imported
-    before)."""
+    before). After: the environment and the constant as they were (for a hub imported inside,
+    the constant the restored environment gives)."""
     saved = {v: os.environ.get(v) for v in OFFLINE_VARIABLES}
-    hub = sys.modules.get("huggingface_hub.constants")
-    hub_saved = getattr(hub, "HF_HUB_OFFLINE", None)
+    hub = _hub_constants()
+    before = hub.HF_HUB_OFFLINE if hub is not None else (
+        (saved["HF_HUB_OFFLINE"] or "").upper() in {"1", "ON", "YES", "TRUE"})
     os.environ.update(dict.fromkeys(OFFLINE_VARIABLES, "1"))
     if hub is not None:
         hub.HF_HUB_OFFLINE = True
@@ -45,5 +52,6 @@ def offline_hub() -> Iterator[None]:
                 os.environ.pop(variable, None)
             else:
                 os.environ[variable] = value
+        hub = _hub_constants()
         if hub is not None:
-            hub.HF_HUB_OFFLINE = hub_saved
+            hub.HF_HUB_OFFLINE = before

@@ -150,3 +150,18 @@ def test_report_generation_adds_radgraph_f1_to_the_caption_metrics():
         ReportGeneration(radgraph_scorer=Fixed([3, 0])).score(REPORTS, EXAMPLES)
     with pytest.raises(InputError, match="Did you mean 'radgraph'"):
         ReportGeneration(radgraph="radgrap:/m")
+
+
+def test_offline_hub_restores_the_environment(monkeypatch):
+    huggingface_hub = pytest.importorskip("huggingface_hub")
+
+    from pgeval.judges.local_models import offline_hub
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
+    assert not huggingface_hub.is_offline_mode()
+    with offline_hub():
+        assert huggingface_hub.is_offline_mode()
+        assert os.environ["HF_HUB_OFFLINE"] == os.environ["TRANSFORMERS_OFFLINE"] == "1"
+    assert not huggingface_hub.is_offline_mode()
+    assert "HF_HUB_OFFLINE" not in os.environ and os.environ["TRANSFORMERS_OFFLINE"] == "0"
