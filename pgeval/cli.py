@@ -26,7 +26,18 @@ tasks_dir_option = click.option(
 
 
 def resource_options(fn):
-    """Run-time resources some adapters need: the mask decoder, the toxicity scorer."""
+    """Run-time resources some adapters need: the mask decoder, the toxicity scorer, the DOCCI
+    entailment judge, the MIMIC-CXR RadGraph scorer."""
+    fn = click.option(
+        "--radgraph-scorer", default=None,
+        help="For mimic_cxr's RadGraph F1: file:SCORES.jsonl or radgraph:MODEL_DIR (default: none, "
+             "RadGraph F1 not reported).",
+    )(fn)
+    fn = click.option(
+        "--entailment-judge", default=None,
+        help="For docci's non-entailed sentences: file:JUDGMENTS.jsonl or nli:MODEL_DIR (default: "
+             "none, not reported).",
+    )(fn)
     fn = click.option(
         "--toxicity-scorer", default=None,
         help="For fairface_toxicity: offline (default), perspective[:CACHE], or file:SCORES.jsonl.",
@@ -100,11 +111,14 @@ def tasks_command(as_json: bool, tasks_dirs: Sequence[str]) -> None:
 @tasks_dir_option
 def score_command(task: str, predictions: str, data_dir: str, split: str | None, as_json: bool,
                   out: str | None, vae: str | None, toxicity_scorer: str | None,
+                  entailment_judge: str | None, radgraph_scorer: str | None,
                   tasks_dirs: Sequence[str]) -> None:
     """Score a predictions file with the task's official metric."""
     spec = get_task(task, tasks_dirs)
     result = score_file(spec, predictions, data_dir, split,
-                        resources={"vae": vae, "toxicity_scorer": toxicity_scorer})
+                        resources={"vae": vae, "toxicity_scorer": toxicity_scorer,
+                                   "entailment_judge": entailment_judge,
+                                   "radgraph_scorer": radgraph_scorer})
     if out:
         path = write_per_example(result, out)
         click.echo(f"per-example scores: {path}", err=True)

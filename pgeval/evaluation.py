@@ -209,6 +209,7 @@ def run_evaluation(
     mesh: str | None = None, dtype: str = "float32", on_error: str = "fail",
     tasks_dirs: Sequence[str | Path] = (), progress: bool = True, demo: bool = False,
     vae: str | Path | None = None, toxicity_scorer: Any = None,
+    entailment_judge: Any = None, radgraph_scorer: Any = None,
     coordinator: str | None = None, num_processes: int | None = None,
     process_id: int | None = None, auto_distributed: bool = False,
     log: Callable[[str], None] = print,
@@ -222,7 +223,8 @@ def run_evaluation(
 
     `vae` is the segmentation mask decoder (default: vae-oid.npz beside the checkpoint);
     `toxicity_scorer` overrides the fairness task's scorer (a name like "perspective" or
-    "file:scores.jsonl", or a scorer object).
+    "file:scores.jsonl", or a scorer object); `entailment_judge` (docci) and `radgraph_scorer`
+    (mimic_cxr) likewise give the judges those tasks' model-based metrics need.
 
     Several processes (`coordinator`, `num_processes`, `process_id`, JAX's variables, or with
     `auto_distributed` the cluster JAX detects) run the same call: each decodes its share of every
@@ -253,7 +255,8 @@ def run_evaluation(
             checkpoint, list(tasks), out, lock, res=res, tokenizer=tokenizer, data_dir=data_dir,
             limit=limit, splits=splits, batch_size=batch_size, mesh=mesh, dtype=dtype,
             on_error=on_error, tasks_dirs=tasks_dirs, progress=progress, demo=demo,
-            resources={"vae": vae or default_vae(checkpoint), "toxicity_scorer": toxicity_scorer},
+            resources={"vae": vae or default_vae(checkpoint), "toxicity_scorer": toxicity_scorer,
+                       "entailment_judge": entailment_judge, "radgraph_scorer": radgraph_scorer},
             log=log)
     except KeyboardInterrupt:
         raise Interrupted(kept_summary(out)) from None

@@ -2,11 +2,13 @@
 
 from pgeval.adapters import (  # noqa: F401  (imported to register the built-ins)
     captioning,
+    judged,
     molecules,
     omr,
     qa,
     segmentation,
     spotting,
+    tables,
     toxicity,
 )
 from pgeval.adapters.base import ADAPTERS, Adapter, Direction, Scored

@@ -22,6 +22,7 @@ from pgeval.adapters.base import ADAPTERS, Adapter, Direction, Scored
 from pgeval.data.base import Example
 from pgeval.data.fairface_format import AGES, GENDERS, RACES
 from pgeval.errors import InputError
+from pgeval.plugins import check_choice
 from pgeval.toxicity.base import (
     SCORERS,
     ScorerError,
@@ -29,7 +30,6 @@ from pgeval.toxicity.base import (
     ToxicityScorer,
     check_scores,
     make_scorer,
-    parse_choice,
 )
 from pgeval.toxicity.slicing import slice_toxicity
 
@@ -70,8 +70,7 @@ class Toxicity(Adapter):
             if not isinstance(opts, Mapping):
                 raise InputError(f"scorer_options.{name} must be a table of options, got {opts!r}")
         self.choice = toxicity_scorer if toxicity_scorer is not None else scorer
-        if isinstance(self.choice, str):
-            SCORERS.get(parse_choice(self.choice)[0])  # an unknown name fails now, not after decoding
+        check_choice(SCORERS, self.choice)
         self.threshold = float(threshold)
         self.options = options
         self._scorer: ToxicityScorer | None = None

@@ -3,6 +3,7 @@
 from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
     caption_formats,
     doc_formats,
+    docci_format,
     fairface_format,
     grandstaff_format,
     jsonl_format,

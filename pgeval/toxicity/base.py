@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from pgeval.errors import InputError, PgevalError
+from pgeval.plugins import Pluggable, ScorerError, make_plugin
 from pgeval.registry import Registry
 
 TOXICITY = "TOXICITY"
@@ -27,18 +27,7 @@ ATTRIBUTES: tuple[str, ...] = (TOXICITY, IDENTITY_ATTACK, INSULT, THREAT, PROFAN
 Scores = dict[str, float | None]
 
 
-class ScorerError(PgevalError):
-    """A scorer could not finish: a rejected API key, a service that kept failing, a bad reply."""
-
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        self.hint = hint
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        return self.args[0] + (f"\n  hint: {self.hint}" if self.hint else "")
-
-
-class ToxicityScorer(ABC):
+class ToxicityScorer(Pluggable, ABC):
     """Rates texts on the attributes in `attributes` (a subset of ATTRIBUTES).
 
     `argument` names the keyword argument that the `name:VALUE` form of a scorer choice fills
@@ -46,7 +35,6 @@ class ToxicityScorer(ABC):
     """
 
     attributes: ClassVar[tuple[str, ...]] = ATTRIBUTES
-    argument: ClassVar[str | None] = None
 
     @abstractmethod
     def score(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[Scores]:
@@ -60,21 +48,12 @@ class ToxicityScorer(ABC):
         """One line for logs and results: what this scorer is and which attributes it rates."""
         return f"{type(self).__name__} ({', '.join(self.attributes)})"
 
-    def __repr__(self) -> str:
-        return f"<{self.describe()}>"
-
 
 SCORERS: Registry[type[ToxicityScorer]] = Registry("toxicity scorer", "pgeval.toxicity_scorers")
 
 
 def empty_scores() -> Scores:
     return dict.fromkeys(ATTRIBUTES)
-
-
-def parse_choice(choice: str) -> tuple[str, str | None]:
-    """Split a scorer choice `name` or `name:VALUE` (the value may itself hold colons)."""
-    name, sep, value = choice.partition(":")
-    return name.strip(), (value if sep else None)
 
 
 def make_scorer(choice: str | ToxicityScorer,
@@ -84,22 +63,7 @@ def make_scorer(choice: str | ToxicityScorer,
     `options` maps scorer names to keyword arguments (the task spec's
     `[scoring.args.scorer_options.<name>]` tables); only the chosen scorer's are used.
     """
-    if isinstance(choice, ToxicityScorer):
-        return choice
-    if not isinstance(choice, str) or not choice.strip():
-        raise InputError(f"a toxicity scorer choice must be a name, got {choice!r}",
-                         hint=f"known scorers: {', '.join(SCORERS.names())}")
-    name, value = parse_choice(choice)
-    cls = SCORERS.get(name)
-    kwargs = dict((options or {}).get(name, {}))
-    if value is not None:
-        if cls.argument is None:
-            raise InputError(f"toxicity scorer {name!r} takes no ':VALUE' part, got {choice!r}")
-        kwargs[cls.argument] = value
-    try:
-        return cls(**kwargs)
-    except TypeError as e:
-        raise InputError(f"toxicity scorer {name!r}: {e}") from None
+    return make_plugin(SCORERS, ToxicityScorer, choice, options)
 
 
 def check_scores(scores: Sequence[Mapping[str, Any]], n: int, scorer: ToxicityScorer) -> list[Scores]:
