@@ -8,6 +8,7 @@ from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
     pair_formats,
     refer_format,
     table_formats,
+    tabnet_formats,
     tfds_refcoco,
     tfds_source,
     video_formats,
