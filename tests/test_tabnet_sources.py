@@ -86,7 +86,7 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 
 def write_pubtabnet(root):
-    """Two val tables (and a train one the task must skip) in the official file."""
+    """Three val tables (and a train one the task must skip) in the official file."""
     root.mkdir(parents=True, exist_ok=True)
     two_by_two = ["<tbody>", "<tr>", "<td>", "</td>", "<td>", "</td>", "</tr>",
                   "<tr>", "<td>", "</td>", "<td>", "</td>", "</tr>", "</tbody>"]
@@ -96,6 +96,7 @@ def write_pubtabnet(root):
                                                          "cells": [{"tokens": [t]} for t in "abcd"]}},
         {"filename": "PMC2.png", "split": "val", "html": {"structure": {"tokens": two_by_two},
                                                          "cells": [{"tokens": [t]} for t in "abcd"]}},
+        line(filename="PMC3.png", split="val"),
     ])
 
 
@@ -107,15 +108,18 @@ def test_pubtabnet_score_end_to_end(capsys, tmp_path):
                                          "<td>b</td></tr><tr><td>c</td><td>d</td></tr></tbody>"},
         # the second row missing: TEDS 1 - 3/7 (tbody counts), GriTS 2 * 2 / (2 + 4)
         {"id": "PMC2.png", "prediction": "<table><tbody><tr><td>a</td><td>b</td></tr></tbody></table>"},
+        # nothing to read: 0 on every metric, and counted
+        {"id": "PMC3.png", "prediction": ""},
     ])
     result = score_json(capsys, "--task", "pubtabnet", "--predictions", str(preds),
                         "--data-dir", str(tmp_path / "data"))
-    assert result["split"] == "val" and result["n"] == 2
+    assert result["split"] == "val" and result["n"] == 3
+    assert result["info"] == {"unreadable_predictions": 1}
     m = result["metrics"]
-    assert m["teds"] == pytest.approx((100 + 100 * 4 / 7) / 2)
-    assert m["s_teds"] == pytest.approx((100 + 100 * 4 / 7) / 2)
-    assert m["grits_top"] == pytest.approx((100 + 100 * 2 / 3) / 2)
-    assert m["grits_con"] == pytest.approx((100 + 100 * 2 / 3) / 2)
+    assert m["teds"] == pytest.approx((100 + 100 * 4 / 7 + 0) / 3)
+    assert m["s_teds"] == pytest.approx((100 + 100 * 4 / 7 + 0) / 3)
+    assert m["grits_top"] == pytest.approx((100 + 100 * 2 / 3 + 0) / 3)
+    assert m["grits_con"] == pytest.approx((100 + 100 * 2 / 3 + 0) / 3)
 
 
 def test_fintabnet_score_end_to_end(capsys, tmp_path):

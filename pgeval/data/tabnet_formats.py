@@ -32,7 +32,7 @@ def _tokens(value: Any, path: Path, what: str, line: int) -> list[str]:
     return tokens
 
 
-def table_html(record: dict[str, Any], path: Path, line: int) -> str:
+def reference_html(record: dict[str, Any], path: Path, line: int) -> str:
     """The table HTML of one annotation line, from its structure and cell tokens."""
     annotation = field_of(record, "html", path, line=line)
     structure = field_of(field_of(annotation, "structure", path, line=line), "tokens", path, line=line)
@@ -63,7 +63,7 @@ class TabNetSource(FileSource):
             example_id = id_field(r, self.id_key, path, line=lineno)
             examples.append(Example(
                 id=example_id,
-                references=(table_html(r, path, lineno),),
+                references=(reference_html(r, path, lineno),),
                 images=self.images_for(split, r, where=dict(path=str(path), line=lineno,
                                                             example_id=example_id)),
             ))
