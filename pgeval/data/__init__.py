@@ -12,6 +12,7 @@ from pgeval.data import (  # noqa: F401  (imported to register the built-ins)
     refer_format,
     spotting_formats,
     table_formats,
+    tabnet_formats,
     tfds_refcoco,
     tfds_source,
     video_formats,
