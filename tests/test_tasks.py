@@ -14,9 +14,7 @@ from pgeval.scoring import load_examples, score_predictions
 from pgeval.tasks import get_task, load_task_file, load_tasks
 from tests.synthetic import write_jsonl
 
-# Every row of the two cards' benchmark tables whose metric pgeval has. Left out, for want of a
-# metric: the PaliGemma 2 card's FinTabNet and PubTabNet (TEDS, GriTS), DOCCI (characters and
-# sentences per caption, non-entailed sentences) and MIMIC-CXR's RadGraph F1.
+# Every row of the two cards' benchmark tables (all of them have a metric now).
 CARD_ROWS_WITH_A_METRIC = {
     "coco_captions", "nocaps", "coco35l", "xm3600", "textcaps", "scicap", "screen2words",
     "widgetcap", "vqav2", "mmvp", "pope", "okvqa", "aokvqa_mc", "aokvqa_da", "gqa", "xgqa",
@@ -25,7 +23,8 @@ CARD_ROWS_WITH_A_METRIC = {
     "msrvtt_qa", "activitynet_cap", "activitynet_qa", "vatex", "msvd_qa",
     "refcoco", "refcoco+", "refcocog", "fairface_toxicity",
     # The PaliGemma 2 card's additional benchmarks.
-    "vsr", "pubchem", "mimic_cxr", "grandstaff", "icdar15", "total_text",
+    "vsr", "pubchem", "mimic_cxr", "grandstaff", "icdar15", "total_text", "fintabnet", "pubtabnet",
+    "docci",
 }
 
 
@@ -66,12 +65,24 @@ def test_paligemma2_additional_benchmarks_as_printed():
             ("3b-pt", 896, "precision", p), ("3b-pt", 896, "recall", r), ("3b-pt", 896, "f1", f1)]
     assert [(p.model, p.res, p.key, p.value) for p in get_task("grandstaff").published] == [
         ("3b-pt", 896, "cer", 1.6), ("3b-pt", 896, "ler", 6.7), ("3b-pt", 896, "ser", 2.3)]
-    mimic = {(p.model, p.key): p.value for p in get_task("mimic_cxr").published}
-    assert mimic == {("3b-pt", "cider"): 19.9, ("3b-pt", "bleu4"): 14.6, ("3b-pt", "rouge_l"): 31.92,
-                     ("10b-pt", "cider"): 17.4, ("10b-pt", "bleu4"): 15.0,
-                     ("10b-pt", "rouge_l"): 32.41}
-    assert {p.card for name in ("vsr", "pubchem", "mimic_cxr") for p in get_task(name).published} == {
-        "paligemma2"}
+    mimic = {(p.model, p.res, p.key): p.value for p in get_task("mimic_cxr").published}
+    assert mimic == {("3b-pt", 896, "cider"): 19.9, ("3b-pt", 896, "bleu4"): 14.6,
+                     ("3b-pt", 896, "rouge_l"): 31.92, ("3b-pt", 896, "radgraph_f1"): 28.8,
+                     ("10b-pt", 896, "cider"): 17.4, ("10b-pt", 896, "bleu4"): 15.0,
+                     ("10b-pt", 896, "rouge_l"): 32.41, ("10b-pt", 896, "radgraph_f1"): 29.5}
+    for name, values in {"fintabnet": (99.18, 98.94, 99.43, 99.21),
+                         "pubtabnet": (97.6, 97.31, 97.99, 97.84)}.items():
+        assert [(e.model, e.key, e.value) for e in get_task(name).published] == [
+            ("3b-pt", k, v) for k, v in zip(("s_teds", "teds", "grits_top", "grits_con"), values,
+                                            strict=True)]
+    docci = {(p.model, p.key): p.value for p in get_task("docci").published}
+    assert docci == {("3b-pt", "avg_chars"): 529, ("3b-pt", "avg_sentences"): 7.74,
+                     ("3b-pt", "non_entailed"): 28.42, ("10b-pt", "avg_chars"): 521,
+                     ("10b-pt", "avg_sentences"): 7.45, ("10b-pt", "non_entailed"): 20.27}
+    additional = [s for s in load_tasks().values() if s.family == "additional"]
+    assert {s.name for s in additional} == {"icdar15", "total_text", "fintabnet", "pubtabnet",
+                                            "grandstaff", "pubchem", "docci", "mimic_cxr", "vsr"}
+    assert {p.card for s in additional for p in s.published} == {"paligemma2"}
 
 
 def test_vsr_reads_both_splits(tmp_path):
