@@ -174,8 +174,12 @@ def _decimals(value: float) -> int:
 
 def published_decimals(spec: TaskSpec, reference: str, key: str) -> int:
     """How many decimals the card prints for a metric of a task: the most any of its published
-    values has (at least one), so 87.8 beside 88.23 prints as the card's 87.80."""
-    return max([1, *(_decimals(p.value) for p in spec.published if p.card == reference and p.key == key)])
+    values has, so 87.8 beside 88.23 prints as the card's 87.80; at least one, except where every
+    value is a TOML integer (the card printed none: DOCCI's 529 characters)."""
+    values = [p.value for p in spec.published if p.card == reference and p.key == key]
+    if values and all(isinstance(v, int) for v in values):
+        return 0
+    return max([1, *(_decimals(v) for v in values)])
 
 
 def fmt_ours(value: float | None) -> str:

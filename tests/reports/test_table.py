@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from pgeval.errors import InputError
 from pgeval.reports.cells import run_labels
 from pgeval.reports.commands import table_command
-from pgeval.reports.table import model_card_table, render
+from pgeval.reports.table import model_card_table, render, tables_text
 from pgeval.tasks import get_task
 from pgeval.toxicity.table import published_metrics
 from tests.reports.runs_fixture import PT224, TASKS, make_run, three_runs
@@ -331,3 +331,37 @@ def test_a_split_mismatch_is_marked_in_the_card_cell(tmp_path):
     # VQAv2's card number is test-std, the run is val; POPE's run and card are both test
     assert cell(rows, "VQAv2", "pt_224: published") == "83.19 (val vs test-std)"
     assert cell(rows, "POPE", "pt_224: published") == "87.80/85.87/84.27"
+
+
+def test_paligemma2_additional_benchmarks_print_as_the_card_does(tmp_path):
+    """The card's additional benchmarks get their own section, each row holding all of the card's
+    columns for that benchmark; a metric without a judge (DOCCI's non-entailed share, RadGraph F1)
+    keeps its slot as "–"."""
+    r896 = make_run(tmp_path / "a", "paligemma2-3b-pt-896", 896, {
+        "icdar15": {"precision": 80.0, "recall": 70.0, "f1": 74.67, "det_f1": 84.0},
+        "fintabnet": {"s_teds": 99.0, "teds": 98.0, "grits_top": 99.5, "grits_con": 99.0},
+        "grandstaff": {"cer": 2.0, "ler": 7.0, "ser": 3.0},
+        "mimic_cxr": {"cider": 20.0, "bleu4": 14.0, "rouge_l": 31.0},
+        "vqav2": {"accuracy": 84.0}}, family="paligemma2")
+    r448 = make_run(tmp_path / "b", "paligemma2-3b-pt-448", 448, {
+        "docci": {"avg_chars": 500.0, "avg_sentences": 7.5}, "pubchem": {"accuracy_canonical": 93.0,
+                                                                          "accuracy": 90.0}},
+        family="paligemma2")
+    text = tables_text([r896, r448], "md", reference="paligemma2")
+    lines = [line.split("|")[1].strip() for line in text.splitlines() if line.startswith("|")]
+    assert lines[lines.index("**Additional benchmarks**") + 1:] == [
+        "ICDAR 2015 Incidental", "FinTabNet", "GrandStaff", "PubChem", "DOCCI", "MIMIC-CXR"]
+    rows = md_rows(text)
+    label, label448 = "paligemma2-3b-pt-896", "paligemma2-3b-pt-448"
+    assert cell(rows, "ICDAR 2015 Incidental", "Metric (split)") == "Precision / Recall / F1 (test)"
+    assert cell(rows, "ICDAR 2015 Incidental", label) == "80.00/70.00/74.67"
+    assert cell(rows, "ICDAR 2015 Incidental", f"{label}: published") == "81.88/70.73/75.9"
+    assert cell(rows, "ICDAR 2015 Incidental", f"{label}: Δ") == "−1.88/−0.73/−1.23"
+    assert cell(rows, "FinTabNet", f"{label}: published") == "99.18/98.94/99.43/99.21"
+    assert cell(rows, "GrandStaff", f"{label}: Δ") == "+0.40/+0.30/+0.70"
+    assert cell(rows, "MIMIC-CXR", label) == "20.00/14.00/31.00/–"
+    assert cell(rows, "MIMIC-CXR", f"{label}: published") == "19.9/14.6/31.92/28.8"
+    assert cell(rows, "DOCCI", label448) == "500.00/7.50/–"
+    assert cell(rows, "DOCCI", f"{label448}: published") == "529/7.74/28.42"
+    assert cell(rows, "PubChem", label448) == "93.00"
+    assert cell(rows, "PubChem", f"{label448}: published") == "94.8"
