@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from pgeval.runs import (
 )
 from pgeval.scoring import make_source, score_predictions
 from pgeval.submissions import submission_entries, submission_name, write_submission
+from pgeval.tasks import TaskSpec, load_tasks
 
 ON_ERROR = ("fail", "skip")
 SIZES = {2048: "3b", 2304: "3b", 3584: "10b", 4608: "28b"}
@@ -360,18 +361,20 @@ def _run(checkpoint: Path, tasks: list[str], out: Path, lock: RunLock, *, res: i
     header["model"]["sha256"] = hasher.result()
     write_results(out, header, records)
     run = load_run(out)
-    write_model_card(run)
+    # the card lays out the specs this run used: its --tasks-dir folders', its splits
+    write_model_card(run, {**load_tasks(tasks_dirs), **{p.spec.name: p.spec for p in plans}})
     return run
 
 
-def write_model_card(run: Run) -> Path:
-    """model_card.md: the run's `pgeval table` (against the card of its own model family)."""
+def write_model_card(run: Run, tasks: Mapping[str, TaskSpec] | None = None) -> Path:
+    """model_card.md: the run's `pgeval table` (against the card of its own model family), with
+    the task specs `tasks` (default: the built-in ones)."""
     from pgeval.reports.cells import model_and_resolution
     from pgeval.reports.table import tables_text
 
     heading = f"# {'Demo: ' if run.model.get('demo') else ''}{model_and_resolution(run)}"
     path = run.directory / MODEL_CARD
-    atomic_write_text(path, f"{heading}\n\n{tables_text([run], 'md')}\n")
+    atomic_write_text(path, f"{heading}\n\n{tables_text([run], 'md', tasks=tasks)}\n")
     return path
 
 

@@ -1,6 +1,7 @@
 """`pgeval run` end to end on a tiny checkpoint and synthetic VQAv2 and DocVQA data with images."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +56,23 @@ def test_run_writes_a_complete_run_directory(tiny_checkpoint, data, tmp_path, ca
     assert not list((out / "predictions").glob("*.partial.jsonl"))
     card = (out / "model_card.md").read_text()
     assert "VQAv2" in card and "DocVQA" in card
+
+
+def test_the_model_card_uses_the_runs_own_task_specs(tiny_checkpoint, data, tmp_path, capsys):
+    """A --tasks-dir spec overriding a built-in one titles the card's row, not the built-in."""
+    path, _ = tiny_checkpoint
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    builtin = (Path(__file__).resolve().parents[1] / "tasks" / "vqav2.toml").read_text()
+    (specs / "vqav2.toml").write_text(builtin.replace('title = "VQAv2"', 'title = "My VQAv2"', 1)
+                                      .replace('metric = "Accuracy"', 'metric = "My accuracy"', 1))
+    out = tmp_path / "run"
+    code = run_cli("run", "--tasks", "vqav2", "--checkpoint", str(path), "--data-dir", str(data),
+                   "--out", str(out), "--tasks-dir", str(specs), "--limit", "2")
+    assert code == 0, capsys.readouterr().err
+    rows = [line.split("|")[1:3] for line in (out / "model_card.md").read_text().splitlines()
+            if line.startswith("| ") and "VQAv2" in line]
+    assert [[c.strip() for c in row] for row in rows] == [["My VQAv2", "My accuracy (val)"]]
 
 
 def test_missing_files_stop_before_inference(tiny_checkpoint, tmp_path):
