@@ -18,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pgeval.engine.batching import bucket
 from pgeval.engine.decode import greedy_generate
-from pgeval.engine.runner import bucket
 from pgeval.errors import PgevalError
 from pgeval.model.config import PaliGemmaConfig, from_hf_config, preset
 from pgeval.model.loading import assemble_hf, numpy_dtype
@@ -153,10 +153,12 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
     mask[:, width - prefix_len:] = True
     active = np.ones((batch_size,), bool)
     ours_images = pixels[:, 0] if images == 1 else pixels  # as the engine batches them
-    images_j, tokens_j, mask_j, active_j = jax.device_put((ours_images, tokens, mask, active))
+    index = np.arange(batch_size, dtype=np.int32)  # every example its own image, as transformers
+    images_j, index_j, tokens_j, mask_j, active_j = jax.device_put(
+        (ours_images, index, tokens, mask, active))
 
     def ours() -> None:
-        out = greedy_generate(model, params, images_j, tokens_j, mask_j, active_j,
+        out = greedy_generate(model, params, images_j, index_j, tokens_j, mask_j, active_j,
                               max_decode_len=decode_len, eos_id=-1)
         jax.block_until_ready(out)
 
