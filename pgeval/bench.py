@@ -13,13 +13,14 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from pgeval.engine.batching import bucket
 from pgeval.engine.decode import greedy_generate
-from pgeval.engine.runner import bucket
 from pgeval.errors import PgevalError
 from pgeval.model.config import PaliGemmaConfig, from_hf_config, preset
 from pgeval.model.loading import assemble_hf, numpy_dtype
@@ -106,7 +107,8 @@ def _hf_model(cfg: PaliGemmaConfig, torch_dtype, device):
     return PaliGemmaForConditionalGeneration(config).eval().to(device=device, dtype=torch_dtype)
 
 
-def _median_time(fn: Callable[[], None]) -> Callable[[], float]:
+def stopwatch(fn: Callable[[], None]) -> Callable[[], float]:
+    """`fn` as a function returning how many seconds it ran."""
     def timed() -> float:
         start = time.perf_counter()
         fn()
@@ -114,11 +116,22 @@ def _median_time(fn: Callable[[], None]) -> Callable[[], float]:
     return timed
 
 
-def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = None,
-              decode_len: int = 16, prefix_len: int = 12, images: int = 1, dtype: str = "float32",
-              repeats: int = 3, log: Callable[[str], None] = print) -> BenchResult:
-    """Both engines on one random model and batch; `images` per example (a video's frames, an
-    NLVR2 pair) reach transformers as that many image-token runs in each prompt."""
+@dataclass(frozen=True)
+class RandomModels:
+    """One random model of a shape in transformers, and the same weights in our tree."""
+
+    shape: PaliGemmaConfig  # the preset asked for
+    hf: Any  # transformers' PaliGemmaForConditionalGeneration
+    cfg: PaliGemmaConfig  # ours, converted from transformers' (its image token in the vocabulary)
+    model: PaliGemma
+    params: dict
+    device: str  # torch's
+    torch_dtype: Any
+
+
+def random_models(config: str, res: int | None, dtype: str, log: Callable[[str], None]) -> RandomModels:
+    """Build the `config` shape with random weights in transformers (on CUDA when there is one)
+    and convert them to our tree; PgevalError without transformers or for an unknown shape."""
     try:
         import torch
     except ImportError:
@@ -139,8 +152,27 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
                             lambda name: state[name].float().cpu().numpy(), where="transformers",
                             dtype=numpy_dtype(dtype), res=None,
                             place=lambda _k, a: jax.device_put(a))
-    model = PaliGemma(native, dtype=jnp.dtype(dtype))
+    return RandomModels(cfg, hf, native, PaliGemma(native, dtype=jnp.dtype(dtype)), params,
+                        device, torch_dtype)
 
+
+def torch_sync(device: str) -> None:
+    """Wait for transformers' queued work, so that a timing covers it."""
+    if device == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = None,
+              decode_len: int = 16, prefix_len: int = 12, images: int = 1, dtype: str = "float32",
+              repeats: int = 3, log: Callable[[str], None] = print) -> BenchResult:
+    """Both engines on one random model and batch; `images` per example (a video's frames, an
+    NLVR2 pair) reach transformers as that many image-token runs in each prompt."""
+    import torch
+
+    m = random_models(config, res, dtype, log)
+    cfg, hf, model, params, device = m.shape, m.hf, m.model, m.params, m.device
     rng = np.random.default_rng(0)
     r = cfg.vision.image_size
     pixels = rng.uniform(-1, 1, (batch_size, images, r, r, 3)).astype(np.float32)
@@ -153,10 +185,12 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
     mask[:, width - prefix_len:] = True
     active = np.ones((batch_size,), bool)
     ours_images = pixels[:, 0] if images == 1 else pixels  # as the engine batches them
-    images_j, tokens_j, mask_j, active_j = jax.device_put((ours_images, tokens, mask, active))
+    index = np.arange(batch_size, dtype=np.int32)  # every example its own image, as transformers
+    images_j, index_j, tokens_j, mask_j, active_j = jax.device_put(
+        (ours_images, index, tokens, mask, active))
 
     def ours() -> None:
-        out = greedy_generate(model, params, images_j, tokens_j, mask_j, active_j,
+        out = greedy_generate(model, params, images_j, index_j, tokens_j, mask_j, active_j,
                               max_decode_len=decode_len, eos_id=-1)
         jax.block_until_ready(out)
 
@@ -164,23 +198,22 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
     ids = torch.tensor(np.concatenate([np.full((batch_size, images * n), cfg.text.vocab_size),
                                        prefix], 1), device=device)
     pixel_values = torch.tensor(pixels.reshape(-1, r, r, 3).transpose(0, 3, 1, 2), device=device,
-                                dtype=torch_dtype)
+                                dtype=m.torch_dtype)
 
     def theirs() -> None:
         with torch.inference_mode():
             hf.generate(input_ids=ids, pixel_values=pixel_values, token_type_ids=torch.zeros_like(ids),
                         attention_mask=torch.ones_like(ids), max_new_tokens=decode_len,
                         min_new_tokens=decode_len, do_sample=False)
-        if device == "cuda":
-            torch.cuda.synchronize()
+        torch_sync(device)
 
     log("warming up (compiling)")
     ours()
     theirs()
     ours_t, hf_t = [], []
     for i in range(repeats):
-        ours_t.append(_median_time(ours)())
-        hf_t.append(_median_time(theirs)())
+        ours_t.append(stopwatch(ours)())
+        hf_t.append(stopwatch(theirs)())
         log(f"  run {i + 1}: pgeval {batch_size / ours_t[-1]:.2f} ex/s, "
             f"transformers {batch_size / hf_t[-1]:.2f} ex/s")
     ours_s, hf_s = statistics.median(ours_t), statistics.median(hf_t)

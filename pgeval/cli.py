@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import click
 
 from pgeval import __version__
+from pgeval.bench_workloads import WORKLOADS
 from pgeval.errors import Interrupted, PgevalError
 from pgeval.gate import gate as gate_command
 from pgeval.listing import task_rows
@@ -257,23 +258,49 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) ->
               help="Images per example (2 for NLVR2-style pairs, 16 for a video's frames).")
 @click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True,
               help="Timed rounds per engine, interleaved, after one warm-up each.")
+@click.option("--workload", type=click.Choice(sorted(WORKLOADS)), default=None,
+              help="Instead of one batch: a synthetic split shaped like this one's validation "
+                   "split (questions per image, question lengths), through pgeval's engine and "
+                   "transformers' generate one question per example.")
+@click.option("--examples", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Questions in the --workload.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --workload.")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the results.")
 def bench_command(config: str, batch_size: int, res: int | None, decode_len: int, dtype: str,
-                  images: int, repeats: int, as_json: bool) -> None:
+                  images: int, repeats: int, workload: str | None, examples: int, seed: int,
+                  as_json: bool) -> None:
     """Time our engine against transformers' generate on the same random model and inputs."""
     import dataclasses
 
-    from pgeval.bench import run_bench
+    def log(message: str) -> None:
+        click.echo(message, err=True)
 
-    r = run_bench(config, batch_size=batch_size, res=res, decode_len=decode_len, images=images,
-                  dtype=dtype, repeats=repeats, log=lambda m: click.echo(m, err=True))
-    shown = f"{r.images} images" if r.images > 1 else "1 image"
-    click.echo(f"{r.config} on {r.device}, batch {r.batch_size}, {shown} of {r.res} px, {r.decode_len} new "
-               f"tokens: pgeval {r.pgeval_ex_per_s:.2f} ex/s, transformers {r.hf_ex_per_s:.2f} "
-               f"ex/s, ratio {r.ratio:.2f}; {r.model_tflops:.3f} TFLOP/s = "
-               f"{100 * r.flops_fraction:.0f}% of a {r.peak_tflops:.3f} TFLOP/s matmul peak")
+    common = dict(batch_size=batch_size, res=res, decode_len=decode_len, dtype=dtype,
+                  repeats=repeats, log=log)
+    if workload is not None:
+        from pgeval.workload_bench import run_workload_bench
+
+        if images != 1:
+            raise click.UsageError("--images does not apply to --workload (one image per question)")
+        w = run_workload_bench(workload, config, examples=examples, seed=seed, **common)
+        click.echo(f"{w.workload} workload, {w.config} on {w.device}, batch {w.batch_size}, "
+                   f"{w.examples} questions on {w.images} images of {w.res} px, up to "
+                   f"{w.decode_len} new tokens: pgeval {w.pgeval_ex_per_s:.2f} ex/s "
+                   f"({w.encoded_per_example:.2f} SigLIP images per question), transformers "
+                   f"{w.hf_ex_per_s:.2f} ex/s, ratio {w.ratio:.2f}")
+        result = dataclasses.asdict(w)
+    else:
+        from pgeval.bench import run_bench
+
+        r = run_bench(config, images=images, **common)
+        shown = f"{r.images} images" if r.images > 1 else "1 image"
+        click.echo(f"{r.config} on {r.device}, batch {r.batch_size}, {shown} of {r.res} px, "
+                   f"{r.decode_len} new tokens: pgeval {r.pgeval_ex_per_s:.2f} ex/s, transformers "
+                   f"{r.hf_ex_per_s:.2f} ex/s, ratio {r.ratio:.2f}; {r.model_tflops:.3f} TFLOP/s = "
+                   f"{100 * r.flops_fraction:.0f}% of a {r.peak_tflops:.3f} TFLOP/s matmul peak")
+        result = dataclasses.asdict(r)
     if as_json:
-        click.echo(json.dumps(dataclasses.asdict(r)))
+        click.echo(json.dumps(result))
 
 
 register_reports(cli)

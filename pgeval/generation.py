@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import jax
 
 from pgeval.engine.distributed import gather_json, share
-from pgeval.engine.runner import Engine, Output, Request, bucket
+from pgeval.engine.runner import Engine, Output, Request
 from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError
 from pgeval.partial import ProgressWriter
@@ -67,11 +67,9 @@ def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: Pro
     if not together:
         todo = todo[share(len(todo)).start : share(len(todo)).stop]
     requests = [Request(e.id, plan.inputs(e), plan.prompt(e), plan.spec.resize) for e in todo]
-    width = bucket(max((len(engine.tokenizer.encode_prefix(plan.prompt(e))) for e in plan.examples),
-                       default=1))
     errors: list[tuple[str, str]] = []
     with contextlib.closing(engine.generate(
-            requests, plan.spec.max_decode_len, beam_size=plan.spec.beam_size, prefix_width=width,
+            requests, plan.spec.max_decode_len, beam_size=plan.spec.beam_size,
             on_error=lambda r, e: errors.append((r.id, str(e))), progress=progress)) as batches:
         # closed however this ends (an interrupt included), so its progress bar and threads end first
         return _gather_batches(batches, errors, writer, on_error,

@@ -77,11 +77,11 @@ def _repeat(context: Context, n: int) -> Context:
 
 
 @partial(jax.jit, static_argnames=("model", "max_decode_len", "eos_id", "beam_size"))
-def beam_generate(model: PaliGemma, params: dict, images: jax.Array, tokens: jax.Array,
-                  mask: jax.Array, active: jax.Array, *, max_decode_len: int, eos_id: int,
-                  beam_size: int) -> Generated:
+def beam_generate(model: PaliGemma, params: dict, images: jax.Array, image_index: jax.Array,
+                  tokens: jax.Array, mask: jax.Array, active: jax.Array, *, max_decode_len: int,
+                  eos_id: int, beam_size: int) -> Generated:
     """Beam search over a batch; inputs as for greedy_generate."""
-    logp, context = prefill(model, params, images, tokens, mask, max_decode_len)
+    logp, context = prefill(model, params, images, image_index, tokens, mask, max_decode_len)
     b, n, length = tokens.shape[0], beam_size, max_decode_len
     s = _Beams(
         length=jnp.int32(0), logp=jnp.repeat(logp.T[:, None], n, axis=1),

@@ -51,13 +51,13 @@ def _masks(model: PaliGemma, valid: jax.Array, query_pos: jax.Array | None,
     return AttentionMasks(full, full & ((query_pos[:, None, None] - key_pos[:, None, :]) < window))
 
 
-def prefill(model: PaliGemma, params: dict, images: jax.Array, tokens: jax.Array,
-            mask: jax.Array, max_decode_len: int) -> tuple[jax.Array, Context]:
+def prefill(model: PaliGemma, params: dict, images: jax.Array, image_index: jax.Array,
+            tokens: jax.Array, mask: jax.Array, max_decode_len: int) -> tuple[jax.Array, Context]:
     """Run image + prefix through the model; the log-probabilities of the first generated token
     (V, B: vocabulary first, the layout the logits are fastest in) and the context to continue
-    from."""
+    from. SigLIP encodes the U distinct `images` once each; example i shows row image_index[i]."""
     variables = {"params": params}
-    img = model.apply(variables, images, method=PaliGemma.embed_image)
+    img = model.apply(variables, images, method=PaliGemma.embed_image)[image_index]
     b, n = img.shape[:2]
     prefix_len = n + tokens.shape[1]
     x = jnp.concatenate([img.astype(model.dtype),
@@ -112,12 +112,14 @@ def _pick(logp: jax.Array) -> tuple[jax.Array, jax.Array]:
 
 
 @partial(jax.jit, static_argnames=("model", "max_decode_len", "eos_id"))
-def greedy_generate(model: PaliGemma, params: dict, images: jax.Array, tokens: jax.Array,
-                    mask: jax.Array, active: jax.Array, *, max_decode_len: int,
+def greedy_generate(model: PaliGemma, params: dict, images: jax.Array, image_index: jax.Array,
+                    tokens: jax.Array, mask: jax.Array, active: jax.Array, *, max_decode_len: int,
                     eos_id: int) -> Generated:
-    """Greedy decoding for a batch: images (B, R, R, 3), right-aligned prefix tokens (B, P) with
-    their mask, and `active` (B,) False for the padding examples that fill the batch."""
-    logp, context = prefill(model, params, images, tokens, mask, max_decode_len)
+    """Greedy decoding for a batch: the batch's distinct images (U, R, R, 3), or (U, K, R, R, 3)
+    for K per example, with image_index (B,) int32 saying which row each example shows (without
+    sharing U = B and image_index = arange(B)), right-aligned prefix tokens (B, P) with their
+    mask, and `active` (B,) False for the padding examples that fill the batch."""
+    logp, context = prefill(model, params, images, image_index, tokens, mask, max_decode_len)
     b = tokens.shape[0]
     token, token_logp = _pick(logp)
     done = ~active | (token == eos_id)

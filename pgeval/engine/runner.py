@@ -1,9 +1,11 @@
-"""The inference engine on the host side: requests in, texts out, in input order.
+"""The inference engine on the host side: requests in, texts out, batch by batch.
 
-Images are decoded and prompts tokenized in background threads while the device decodes the
-batch before; batches have a fixed size (padded with inactive examples) and prefixes a few
-bucketed lengths, so each bucket compiles once per run. An example may show several images (two
-photos, a video's frames): batches hold examples of one image count, so each count compiles once.
+Images are decoded in background threads while the device decodes the batch before; batches have
+a fixed size (padded with inactive examples), prefixes a few bucketed lengths and images a few row
+counts, so each shape compiles once per run. An example may show several images (two photos, a
+video's frames): batches hold examples of one image count, so each count compiles once. Examples
+showing the same image files run together and the batch encodes each of its images once
+(pgeval.engine.batching).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from jax.experimental import multihost_utils
 from jax.sharding import Mesh
 from tqdm import tqdm
 
+from pgeval.engine.batching import bucket, image_rows, plan_batches
 from pgeval.engine.beam import beam_generate
 from pgeval.engine.decode import Generated, greedy_generate
 from pgeval.engine.sharding import batch_sharding, param_sharding, parse_mesh
@@ -34,10 +37,10 @@ from pgeval.model.tokenizer import Tokenizer
 from pgeval.model.tree import flatten, unflatten
 from pgeval.model.video import Clip, load_clip
 
-MIN_BUCKET = 16
 ErrorHandler = Callable[["Request", InputError], None]
 # An image file, an already preprocessed (res, res, 3) array, or a video clip's sampled frames.
 ImageInput = str | Path | np.ndarray | Clip
+BATCHES_AHEAD = 3  # planned batches whose images are decoding in the pool
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,14 @@ class Request:
         """How many images the model encodes: one per image, `frames` per clip."""
         return sum(i.frames if isinstance(i, Clip) else 1 for i in self.images)
 
+    @property
+    def image_key(self) -> tuple[str, ...] | None:
+        """What requests showing the same pixels share: the resize and the image files; None
+        when any image is an array or a clip (never shared)."""
+        if not self.images or not all(isinstance(i, str | Path) for i in self.images):
+            return None
+        return (self.resize, *(str(Path(i)) for i in self.images))
+
 
 @dataclass(frozen=True)
 class Output:
@@ -64,19 +75,26 @@ class Output:
     logprobs: list[float]
 
 
-def bucket(length: int) -> int:
-    """The padded prefix length: the next power of two, at least MIN_BUCKET."""
-    size = MIN_BUCKET
-    while size < length:
-        size *= 2
-    return size
+@dataclass
+class _Planned:
+    """A batch on its way: its requests, their prefix tokens, which of the batch's distinct
+    images each shows, and those images decoding in the pool."""
+
+    requests: list[Request]
+    tokens: list[list[int]]
+    slots: list[int]
+    images: list[cf.Future[np.ndarray]]
 
 
 @dataclass
-class _Prepared:
-    request: Request
-    images: np.ndarray  # (num_images, res, res, 3)
-    tokens: list[int]
+class _Ready:
+    """A batch whose images are decoded: distinct images (count, res, res, 3) and, per request,
+    the row it shows."""
+
+    requests: list[Request]
+    tokens: list[list[int]]
+    images: list[np.ndarray]
+    image_index: list[int]
 
 
 def to_outputs(ids: Sequence[str], tokens: np.ndarray, logprobs: np.ndarray, lengths: np.ndarray,
@@ -115,7 +133,10 @@ def shard_params(params: dict, mesh: Mesh) -> dict:
 
 
 class Engine:
-    """Greedy or beam-search generation for PaliGemma checkpoints on a device mesh."""
+    """Greedy or beam-search generation for PaliGemma checkpoints on a device mesh.
+
+    `encoded_images` counts the images SigLIP has encoded (padding rows included), over every
+    batch this engine ran."""
 
     def __init__(self, checkpoint: Checkpoint, tokenizer: Tokenizer, *, dtype: str = "float32",
                  batch_size: int = 8, mesh: Mesh | None = None, workers: int = 4) -> None:
@@ -129,6 +150,7 @@ class Engine:
         self.batch_size = -(-batch_size // data) * data  # every data shard gets whole examples
         self.workers = workers
         self.res = checkpoint.config.vision.image_size
+        self.encoded_images = 0
 
     def _load(self, image: ImageInput, resize: str) -> np.ndarray:
         """One input as (count, res, res, 3)."""
@@ -138,87 +160,130 @@ class Engine:
             return image[None]
         return load_image(image, self.res, resize)[None]
 
-    def _prepare(self, request: Request) -> _Prepared:
+    def _load_all(self, request: Request) -> np.ndarray:
+        """Every image of a request, (num_images, res, res, 3)."""
         if not request.images:
             raise InputError("request has no image", example_id=request.id)
-        images = np.concatenate([self._load(i, request.resize) for i in request.images])
-        return _Prepared(request, images, self.tokenizer.encode_prefix(request.prefix))
+        return np.concatenate([self._load(i, request.resize) for i in request.images])
 
-    def _run_batch(self, batch: Sequence[_Prepared], max_decode_len: int, beam_size: int,
-                   prefix_width: int) -> Generated:
+    def _submit(self, requests: list[Request], tokens: list[list[int]],
+                pool: cf.Executor) -> _Planned:
+        """Start decoding a planned batch's distinct images: one job per image key, one per
+        request without a key."""
+        slots: list[int] = []
+        images: list[cf.Future[np.ndarray]] = []
+        seen: dict[tuple[str, ...], int] = {}
+        for request in requests:
+            key = request.image_key
+            if key is None or key not in seen:
+                images.append(pool.submit(self._load_all, request))
+                if key is not None:
+                    seen[key] = len(images) - 1
+            slots.append(len(images) - 1 if key is None else seen[key])
+        return _Planned(requests, tokens, slots, images)
+
+    @staticmethod
+    def _collect(planned: _Planned, on_error: ErrorHandler | None) -> _Ready | None:
+        """The batch's decoded images; the requests whose image cannot be read go to `on_error`
+        (and are left out) or raise. None when no request is left."""
+        decoded: dict[int, np.ndarray] = {}
+        failed: dict[int, InputError] = {}
+        for slot, future in enumerate(planned.images):
+            try:
+                decoded[slot] = future.result()
+            except InputError as e:
+                failed[slot] = e
+        ready = _Ready([], [], [], [])
+        rows: dict[int, int] = {}
+        for request, tokens, slot in zip(planned.requests, planned.tokens, planned.slots,
+                                         strict=True):
+            if slot in failed:
+                if on_error is None:
+                    raise InputError(str(failed[slot]), example_id=request.id) from None
+                on_error(request, failed[slot])
+                continue
+            if slot not in rows:
+                rows[slot] = len(ready.images)
+                ready.images.append(decoded[slot])
+            ready.requests.append(request)
+            ready.tokens.append(tokens)
+            ready.image_index.append(rows[slot])
+        return ready if ready.requests else None
+
+    def _run_batch(self, batch: _Ready, max_decode_len: int, beam_size: int) -> Generated:
         b = self.batch_size
-        width = bucket(max(prefix_width, *(len(p.tokens) for p in batch)))
-        count = len(batch[0].images)
-        images = np.zeros((b, count, self.res, self.res, 3), np.float32)
+        width = bucket(max(len(t) for t in batch.tokens))
+        count = batch.images[0].shape[0]
+        rows = image_rows(len(batch.images), b, self.mesh.shape["data"])
+        images = np.zeros((rows, count, self.res, self.res, 3), np.float32)
+        images[: len(batch.images)] = batch.images
+        image_index = np.zeros((b,), np.int32)
+        image_index[: len(batch.image_index)] = batch.image_index
         tokens = np.zeros((b, width), np.int32)
         mask = np.zeros((b, width), bool)
         active = np.zeros((b,), bool)
-        for i, p in enumerate(batch):
-            images[i] = p.images
-            tokens[i, width - len(p.tokens):] = p.tokens
-            mask[i, width - len(p.tokens):] = True
+        for i, t in enumerate(batch.tokens):
+            tokens[i, width - len(t):] = t
+            mask[i, width - len(t):] = True
             active[i] = True
         if count == 1:
-            images = images[:, 0]  # one image per example: the model's plain (B, R, R, 3) input
-        images, tokens, mask, active = jax.device_put((images, tokens, mask, active),
-                                                      batch_sharding(self.mesh))
+            images = images[:, 0]  # one image per example: the model's plain (U, R, R, 3) input
+        self.encoded_images += rows * count
+        images, image_index, tokens, mask, active = jax.device_put(
+            (images, image_index, tokens, mask, active), batch_sharding(self.mesh))
         kw = dict(max_decode_len=max_decode_len, eos_id=self.tokenizer.eos_id)
         if beam_size > 1:
-            return beam_generate(self.model, self.params, images, tokens, mask, active,
-                                 beam_size=beam_size, **kw)
-        return greedy_generate(self.model, self.params, images, tokens, mask, active, **kw)
+            return beam_generate(self.model, self.params, images, image_index, tokens, mask,
+                                 active, beam_size=beam_size, **kw)
+        return greedy_generate(self.model, self.params, images, image_index, tokens, mask, active,
+                               **kw)
 
-    def _outputs(self, batch: Sequence[_Prepared], generated: Generated) -> list[Output]:
-        n = len(batch)
+    def _outputs(self, batch: _Ready, generated: Generated) -> list[Output]:
+        n = len(batch.requests)
         tokens, logprobs, lengths = (_on_host(a)[:n] for a in generated)
-        return to_outputs([p.request.id for p in batch], tokens, logprobs, lengths, self.tokenizer)
+        return to_outputs([r.id for r in batch.requests], tokens, logprobs, lengths, self.tokenizer)
 
     def _batches(self, requests: Sequence[Request], pool: cf.Executor,
-                 on_error: ErrorHandler | None) -> Iterator[list[_Prepared]]:
-        """Prepared batches of one image count each, with a bounded number of requests decoded
-        ahead in the pool. A request that cannot be prepared goes to `on_error` (and is left
-        out) or raises."""
-        ahead: deque[tuple[Request, cf.Future[_Prepared]]] = deque()
-        pending = iter(sorted(requests, key=lambda r: r.num_images))  # stable: input order kept
+                 on_error: ErrorHandler | None) -> Iterator[_Ready]:
+        """The planned batches with their images decoded, BATCHES_AHEAD of them decoding ahead
+        in the pool. A request that cannot be prepared goes to `on_error` (and is left out) or
+        raises."""
+        tokens = [self.tokenizer.encode_prefix(r.prefix) for r in requests]
+        plan = iter(plan_batches([r.image_key for r in requests], [r.num_images for r in requests],
+                                 [len(t) for t in tokens], self.batch_size))
+        ahead: deque[_Planned] = deque()
 
         def fill() -> None:
-            for request in itertools.islice(pending, 3 * self.batch_size - len(ahead)):
-                ahead.append((request, pool.submit(self._prepare, request)))
+            for indices in itertools.islice(plan, BATCHES_AHEAD - len(ahead)):
+                ahead.append(self._submit([requests[i] for i in indices],
+                                          [tokens[i] for i in indices], pool))
 
         fill()
-        batch: list[_Prepared] = []
         while ahead:
-            request, future = ahead.popleft()
+            planned = ahead.popleft()
             fill()
-            try:
-                batch.append(future.result())
-            except InputError as e:
-                if on_error is None:
-                    raise InputError(str(e), example_id=request.id) from None
-                on_error(request, e)
-            last_of_count = not ahead or ahead[0][0].num_images != request.num_images
-            if batch and (len(batch) == self.batch_size or last_of_count):
-                yield batch
-                batch = []
+            ready = self._collect(planned, on_error)
+            if ready is not None:
+                yield ready
 
     def generate(self, requests: Sequence[Request], max_decode_len: int, *, beam_size: int = 1,
-                 prefix_width: int = 0, on_error: ErrorHandler | None = None,
+                 on_error: ErrorHandler | None = None,
                  progress: bool = True) -> Iterator[list[Output]]:
         """Finished batches of outputs, each as soon as it is decoded; the next batch is already
-        running on the device while the caller handles one. Outputs come in input order within
-        each image count, the counts in increasing order (one count: input order).
+        running on the device while the caller handles one.
 
-        `prefix_width` pads every prefix to at least that many tokens (one shape for a whole
-        task, whichever examples remain to run); `on_error` receives the requests whose image
-        cannot be read, which are then left out instead of stopping the run.
+        Outputs come in run order (pgeval.engine.batching.plan_batches): by image count, then
+        prefix bucket, same-image requests together; callers wanting input order reorder by id.
+        Each batch pads its prefixes to its own bucket. `on_error` receives the requests whose
+        image cannot be read, which are then left out instead of stopping the run.
         """
         bar = tqdm(total=len(requests), unit="ex", disable=not progress, dynamic_ncols=True)
         start = time.perf_counter()
-        pending: tuple[list[_Prepared], Generated] | None = None
+        pending: tuple[_Ready, Generated] | None = None
         with bar, cf.ThreadPoolExecutor(self.workers) as pool:  # the bar ends its line however we stop
             for batch in itertools.chain(self._batches(requests, pool, on_error), [None]):
                 launched = None if batch is None else (
-                    batch, self._run_batch(batch, max_decode_len, beam_size, prefix_width))
+                    batch, self._run_batch(batch, max_decode_len, beam_size))
                 if pending is not None:
                     outputs = self._outputs(*pending)
                     bar.update(len(outputs))

@@ -10,6 +10,7 @@ from pgeval.model.loading import load_checkpoint
 from pgeval.model.paligemma import PaliGemma
 
 PREFIXES = [[2, 10, 11, 12, 4], [2, 20, 4], [2, 30, 31, 4]]
+INDEX = np.arange(4, dtype=np.int32)  # each example its own image row
 
 
 def batch(prefixes, res, width=8, b=4, seed=0):
@@ -61,9 +62,9 @@ def test_beam_matches_reference(tiny_checkpoint):
     model = PaliGemma(checkpoint.config)
     images, tokens, mask, active = batch(PREFIXES, cfg.vision.image_size)
     eos = 7
-    out = beam_generate(model, checkpoint.params, images, tokens, mask, active,
+    out = beam_generate(model, checkpoint.params, images, INDEX, tokens, mask, active,
                         max_decode_len=6, eos_id=eos, beam_size=3)
-    greedy = greedy_generate(model, checkpoint.params, images, tokens, mask, active,
+    greedy = greedy_generate(model, checkpoint.params, images, INDEX, tokens, mask, active,
                              max_decode_len=6, eos_id=eos)
     differs = 0
     for i, p in enumerate(PREFIXES):
@@ -80,9 +81,9 @@ def test_beam_of_one_is_greedy_up_to_the_last_token(tiny_checkpoint):
     checkpoint = load_checkpoint(path)
     model = PaliGemma(checkpoint.config)
     images, tokens, mask, active = batch(PREFIXES, cfg.vision.image_size, seed=3)
-    greedy = greedy_generate(model, checkpoint.params, images, tokens, mask, active,
+    greedy = greedy_generate(model, checkpoint.params, images, INDEX, tokens, mask, active,
                              max_decode_len=8, eos_id=1)
-    beam = beam_generate(model, checkpoint.params, images, tokens, mask, active,
+    beam = beam_generate(model, checkpoint.params, images, INDEX, tokens, mask, active,
                          max_decode_len=8, eos_id=1, beam_size=1)
     for i in range(len(PREFIXES)):
         n = int(beam.lengths[i])

@@ -4,7 +4,8 @@ import jax
 import numpy as np
 import pytest
 
-from pgeval.engine.runner import Engine, Request, bucket
+from pgeval.engine.batching import bucket
+from pgeval.engine.runner import Engine, Request
 from pgeval.model.loading import load_checkpoint
 from pgeval.model.tokenizer import Tokenizer
 
@@ -37,7 +38,7 @@ def test_buckets():
 
 def test_one_compilation_per_bucket(engine):
     res = engine.res
-    short = requests(5, "caption en", res) + requests(2, "answer en what color is it?", res, 1)
+    short = requests(6, "caption en", res) + requests(2, "answer en what color is it?", res, 1)
     COMPILES.clear()
     seen_after_batch = []
     outputs = []
@@ -45,12 +46,16 @@ def test_one_compilation_per_bucket(engine):
         outputs += batch
         seen_after_batch.append(len([c for c in COMPILES if "generate" in c]))
     assert [o.id for o in outputs] == [r.id for r in short]
-    assert len(seen_after_batch) == 4  # 7 requests in batches of 2, the last one padded
+    assert len(seen_after_batch) == 4  # 8 requests in batches of 2
     assert seen_after_batch == [1, 1, 1, 1]  # compiled for the first batch only
     long_prompt = "answer en " + " ".join(["what color is the big dog on the left"] * 4)
     assert len(engine.tokenizer.encode_prefix(long_prompt)) > 16
-    list(engine.generate(requests(3, long_prompt, res), 4, progress=False))
+    list(engine.generate(requests(4, long_prompt, res), 4, progress=False))
     assert len([c for c in COMPILES if "generate" in c]) == 2  # one more bucket, one more compile
+    # a lone example (the last batch padded) encodes one image row: one more shape, once
+    list(engine.generate(requests(3, long_prompt, res, 2), 4, progress=False))
+    list(engine.generate(requests(1, long_prompt, res, 3), 4, progress=False))
+    assert len([c for c in COMPILES if "generate" in c]) == 3
 
 
 def test_padding_examples_do_not_change_results(engine):
@@ -85,7 +90,8 @@ def test_batches_hold_one_image_count_each(engine, tmp_path):
     COMPILES.clear()
     batches = [[o.id for o in b] for b in engine.generate(reqs, 6, progress=False)]
     assert batches == [["one-a", "one-b"], ["one-c"], ["pair-a", "pair-b"], ["clip"]]
-    assert len([c for c in COMPILES if "generate" in c]) == 3  # decode length 6 is new here
+    # decode length 6 is new here; the lone one-c encodes one image row, the others two and one
+    assert len([c for c in COMPILES if "generate" in c]) == 4
     together = {o.id: o for b in engine.generate(reqs, 6, progress=False) for o in b}
     for r in reqs:
         alone = next(o for b in engine.generate([r], 6, progress=False) for o in b)
@@ -115,8 +121,9 @@ def test_a_bad_video_goes_to_the_error_handler(engine, tmp_path):
 
 
 def test_predictions_do_not_depend_on_the_batch_size(tiny_checkpoint):
-    """Batch sizes 1, 3 and 8 over the same requests (prefixes of several lengths padded to one
-    width, partial last batches): the same tokens, and log-probabilities equal to float32 rounding.
+    """Batch sizes 1, 3 and 8 over the same requests (prefixes of several lengths, each batch
+    padded to its own bucket, partial last batches): the same tokens, and log-probabilities equal
+    to float32 rounding.
 
     XLA picks other matmul kernels for other batch shapes (matrix-vector at batch 1), so sums
     round differently: measured on this tiny random model, at most 1.1e-5 apart on a log-probability
@@ -127,15 +134,13 @@ def test_predictions_do_not_depend_on_the_batch_size(tiny_checkpoint):
     prompts = ["caption en", "answer en what color is the bus?", "answer en how many?",
                "answer en is there a dog on the left of the big red car?"]
     reqs = [Request(f"r{i}", r.images, prompts[i % 4]) for i, r in enumerate(requests(11, "", res, 9))]
-    width = bucket(max(len(tok.encode_prefix(p)) for p in prompts))
     runs = {}
     for b in (1, 3, 8):
         engine = Engine(checkpoint, tok, batch_size=b)
-        runs[b] = [o for batch in engine.generate(reqs, 7, prefix_width=width, progress=False)
-                   for o in batch]
-    assert any(len(o.tokens) > 1 for o in runs[1])
+        runs[b] = {o.id: o for batch in engine.generate(reqs, 7, progress=False) for o in batch}
+    assert any(len(o.tokens) > 1 for o in runs[1].values())
     for b in (3, 8):
-        assert [o.id for o in runs[b]] == [r.id for r in reqs]
-        for a, o in zip(runs[1], runs[b], strict=True):
+        assert sorted(runs[b]) == sorted(r.id for r in reqs)
+        for a, o in ((runs[1][r.id], runs[b][r.id]) for r in reqs):
             assert (o.tokens, o.text) == (a.tokens, a.text), b
             np.testing.assert_allclose(o.logprobs, a.logprobs, atol=1e-5, rtol=5e-6)

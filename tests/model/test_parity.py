@@ -108,8 +108,9 @@ def run_greedy(checkpoint, px, prefixes, max_new, eos, batch=4, width=16):
     images = np.zeros((b, *px.shape[1:]), np.float32)  # (B, R, R, 3), or (B, K, R, R, 3)
     images[: len(prefixes)] = px
     active = np.arange(b) < len(prefixes)
-    out = greedy_generate(PaliGemma(checkpoint.config), checkpoint.params, images, tokens, mask,
-                          active, max_decode_len=max_new, eos_id=eos)
+    out = greedy_generate(PaliGemma(checkpoint.config), checkpoint.params, images,
+                          np.arange(b, dtype=np.int32), tokens, mask, active,
+                          max_decode_len=max_new, eos_id=eos)
     lengths = np.asarray(out.lengths)
     return [(np.asarray(out.tokens)[i, : lengths[i]].tolist(),
              np.asarray(out.logprobs)[i, : lengths[i]].tolist()) for i in range(len(prefixes))]
