@@ -18,7 +18,7 @@ from pgeval.gate import gate as gate_command
 from pgeval.listing import task_rows
 from pgeval.reports.commands import register as register_reports
 from pgeval.scoring import score_file, write_per_example
-from pgeval.tasks import get_task, load_tasks
+from pgeval.tasks import TaskCatalog
 
 tasks_dir_option = click.option(
     "--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(file_okay=False),
@@ -73,7 +73,7 @@ def cli() -> None:
 @tasks_dir_option
 def tasks_command(as_json: bool, tasks_dirs: Sequence[str]) -> None:
     """List every task: family, metric, split, prompt, expected data files, published numbers."""
-    rows = task_rows(load_tasks(tasks_dirs).values())
+    rows = task_rows(TaskCatalog.load(tasks_dirs).specs.values())
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -115,7 +115,7 @@ def score_command(task: str, predictions: str, data_dir: str, split: str | None,
                   entailment_judge: str | None, radgraph_scorer: str | None,
                   tasks_dirs: Sequence[str]) -> None:
     """Score a predictions file with the task's official metric."""
-    spec = get_task(task, tasks_dirs)
+    spec = TaskCatalog.load(tasks_dirs).get(task)
     result = score_file(spec, predictions, data_dir, split,
                         resources={"vae": vae, "toxicity_scorer": toxicity_scorer,
                                    "entailment_judge": entailment_judge,

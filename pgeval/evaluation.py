@@ -42,7 +42,7 @@ from pgeval.runs import (
 )
 from pgeval.scoring import make_source, score_predictions
 from pgeval.submissions import submission_entries, submission_name, write_submission
-from pgeval.tasks import TaskSpec, load_tasks
+from pgeval.tasks import TaskCatalog, TaskSpec
 
 ON_ERROR = ("fail", "skip")
 SIZES = {2048: "3b", 2304: "3b", 3584: "10b", 4608: "28b"}
@@ -305,7 +305,8 @@ def _run(checkpoint: Path, tasks: list[str], out: Path, lock: RunLock, *, res: i
     """run_evaluation's work: plan and check the tasks, take the run directory's lock (process 0),
     load the model, generate every task, then score them."""
     lead = jax.process_index() == 0
-    plans = plan_tasks(tasks, data_dir, limit=limit, tasks_dirs=tasks_dirs,
+    catalog = TaskCatalog.load(tasks_dirs)
+    plans = plan_tasks(tasks, data_dir, limit=limit, catalog=catalog,
                        splits=parse_splits(splits, tasks))
     check_same_data(plans)
     if on_error == "fail":
@@ -362,7 +363,7 @@ def _run(checkpoint: Path, tasks: list[str], out: Path, lock: RunLock, *, res: i
     write_results(out, header, records)
     run = load_run(out)
     # the card lays out the specs this run used: its --tasks-dir folders', its splits
-    write_model_card(run, {**load_tasks(tasks_dirs), **{p.spec.name: p.spec for p in plans}})
+    write_model_card(run, {**catalog.specs, **{p.spec.name: p.spec for p in plans}})
     return run
 
 

@@ -17,7 +17,7 @@ from pgeval.data import Example
 from pgeval.errors import InputError
 from pgeval.model.video import Clip, resolve_video
 from pgeval.scoring import load_examples, make_source
-from pgeval.tasks import TaskSpec, get_task
+from pgeval.tasks import TaskCatalog, TaskSpec
 
 MAX_LISTED = 20
 
@@ -99,13 +99,14 @@ def with_split(spec: TaskSpec, split: str | None) -> TaskSpec:
 
 
 def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None,
-               tasks_dirs: Sequence[str | Path] = (),
+               catalog: TaskCatalog | None = None,
                splits: Mapping[str, str] | None = None) -> list[TaskPlan]:
-    """Load and check every task's data (on the split `splits` names, else its own); raise one
-    error listing all missing files."""
+    """Load and check every task's data (specs from `catalog`, default the built-in ones; on the
+    split `splits` names, else its own); raise one error listing all missing files."""
+    catalog = catalog or TaskCatalog.load()
     specs = []
     for name in dict.fromkeys(names):
-        specs.append(with_split(get_task(name, tasks_dirs), (splits or {}).get(name)))
+        specs.append(with_split(catalog.get(name), (splits or {}).get(name)))
     missing = []
     for spec in specs:
         root = data_dir / spec.data_dir

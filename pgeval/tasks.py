@@ -221,9 +221,25 @@ def load_tasks(extra_dirs: Iterable[str | Path] = ()) -> dict[str, TaskSpec]:
     return tasks
 
 
+@dataclass(frozen=True)
+class TaskCatalog:
+    """The task specs one command works with, loaded once (built-ins, plugin folders, then its
+    --tasks-dir folders) and handed to planning, scoring and reports, so every part of a command
+    sees the same specs."""
+
+    specs: Mapping[str, TaskSpec]
+
+    @classmethod
+    def load(cls, extra_dirs: Iterable[str | Path] = ()) -> TaskCatalog:
+        return cls(load_tasks(extra_dirs))
+
+    def get(self, name: str) -> TaskSpec:
+        if name not in self.specs:
+            raise InputError(f"unknown task {name!r}.{suggest(name, self.specs)}",
+                             hint="`pgeval tasks` lists every task")
+        return self.specs[name]
+
+
 def get_task(name: str, extra_dirs: Iterable[str | Path] = ()) -> TaskSpec:
-    tasks = load_tasks(extra_dirs)
-    if name not in tasks:
-        raise InputError(f"unknown task {name!r}.{suggest(name, tasks)}",
-                         hint="`pgeval tasks` lists every task")
-    return tasks[name]
+    """One task's spec (a catalog loaded for it alone)."""
+    return TaskCatalog.load(extra_dirs).get(name)

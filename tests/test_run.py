@@ -75,6 +75,28 @@ def test_the_model_card_uses_the_runs_own_task_specs(tiny_checkpoint, data, tmp_
     assert [[c.strip() for c in row] for row in rows] == [["My VQAv2", "My accuracy (val)"]]
 
 
+def test_a_run_reads_each_task_spec_once(tiny_checkpoint, data, tmp_path, monkeypatch, capsys):
+    """Planning, scoring and the model card share one catalog: every spec file is parsed once."""
+    import collections
+
+    import pgeval.tasks
+
+    path, _ = tiny_checkpoint
+    loads = collections.Counter()
+    parse = pgeval.tasks.load_task_file
+
+    def counting(spec_path):
+        loads[spec_path.name] += 1
+        return parse(spec_path)
+
+    monkeypatch.setattr(pgeval.tasks, "load_task_file", counting)
+    code = run_cli("run", "--tasks", "vqav2,docvqa", "--checkpoint", str(path), "--data-dir",
+                   str(data), "--out", str(tmp_path / "run"), "--limit", "2")
+    assert code == 0, capsys.readouterr().err
+    assert loads["vqav2.toml"] == loads["docvqa.toml"] == 1
+    assert set(loads.values()) == {1} and len(loads) == len(pgeval.tasks.load_tasks())
+
+
 def test_missing_files_stop_before_inference(tiny_checkpoint, tmp_path):
     path, _ = tiny_checkpoint
     with pytest.raises(InputError) as e:

@@ -25,7 +25,7 @@ from pgeval.errors import InputError  # noqa: E402
 from pgeval.metrics.captioning import cider, cider_tokenized, tokenize_for_coco  # noqa: E402
 from pgeval.run_plan import plan_tasks  # noqa: E402
 from pgeval.scoring import load_examples, make_source, score_file  # noqa: E402
-from pgeval.tasks import get_task  # noqa: E402
+from pgeval.tasks import TaskCatalog, get_task  # noqa: E402
 
 TASK = "coco_captions_tfds"
 BUILDER = "pgeval_tiny_coco"
@@ -171,7 +171,7 @@ def test_load_examples_materializes_images(prepared):
     assert again == examples
     assert {e.id: (root / e.images[0]).stat().st_mtime_ns for e in again} == stamps
     # the run's plan finds every image
-    (plan,) = plan_tasks([TASK], data_dir, tasks_dirs=[tasks])
+    (plan,) = plan_tasks([TASK], data_dir, catalog=TaskCatalog.load([tasks]))
     assert not plan.missing_images and len(plan.examples) == len(EXAMPLES)
 
 
@@ -208,7 +208,7 @@ def test_not_prepared_fails_before_running(tmp_path):
     expected = tmp_path / "data" / TASK / BUILDER / "1.0.0"
     assert make_source(spec).missing_files(tmp_path / "data" / TASK, "val") == [expected]
     with pytest.raises(InputError, match="nothing was run") as e:
-        plan_tasks([TASK], tmp_path / "data", tasks_dirs=[tasks])
+        plan_tasks([TASK], tmp_path / "data", catalog=TaskCatalog.load([tasks]))
     assert str(expected) in str(e.value)
     with pytest.raises(InputError, match="not prepared") as e:
         load_examples(spec, tmp_path / "data")
@@ -219,7 +219,7 @@ def test_missing_split_is_reported(prepared, tmp_path):
     data_dir, _, dataset = prepared
     spec = get_task(TASK, [write_task(tmp_path / "tasks", tfds_split="test")])
     with pytest.raises(InputError, match="split 'test' is not prepared"):
-        plan_tasks([TASK], data_dir, tasks_dirs=[tmp_path / "tasks"])
+        plan_tasks([TASK], data_dir, catalog=TaskCatalog.load([tmp_path / "tasks"]))
     assert str(dataset) in str(make_source(spec).missing_files(data_dir / TASK, "val")[0])
 
 

@@ -21,7 +21,7 @@ from pgeval.errors import InputError  # noqa: E402
 from pgeval.run_plan import plan_tasks  # noqa: E402
 from pgeval.scoring import load_examples, score_file  # noqa: E402
 from pgeval.segmentation import format_segment  # noqa: E402
-from pgeval.tasks import get_task  # noqa: E402
+from pgeval.tasks import TaskCatalog, get_task  # noqa: E402
 from tests.segmentation.refer_data import save_vae, sign_vae_weights  # noqa: E402
 
 POS = [0] * 16  # with the sign decoder: a map > 0 everywhere, so a predicted mask is its whole box
@@ -227,7 +227,7 @@ def test_load_one_example_per_refexp(prepared):
     ids = [e.id for e in examples]
     assert ids.index("10-100") + 1 == ids.index("10-101") and ids.index("10-101") + 1 == ids.index("11-110")
     assert [e.id for e in load_examples(spec, data_dir, "testA")] == ["30-300"]
-    (plan,) = plan_tasks(["refcoco"], data_dir, tasks_dirs=[tasks])
+    (plan,) = plan_tasks(["refcoco"], data_dir, catalog=TaskCatalog.load([tasks]))
     assert not plan.missing_images and len(plan.examples) == len(EXPECTED)
     assert plan.prompt(next(e for e in examples if e.id == "10-100")) == "Man on the left"
 

@@ -12,7 +12,7 @@ import click
 from pgeval.errors import InputError
 from pgeval.reports.cells import REFERENCES, default_reference
 from pgeval.runs import Run, atomic_write_text, load_run, output_folder
-from pgeval.tasks import load_tasks
+from pgeval.tasks import TaskCatalog
 
 run_dirs_argument = click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
 reference_option = click.option(
@@ -62,7 +62,7 @@ def table_command(run_dirs: Sequence[str], fmt: str, reference: str | None, kind
     runs = load_runs(run_dirs)
     if kind is not None:
         runs = [dataclasses.replace(r, model={**r.model, "kind": kind}) for r in runs]
-    _emit(tables_text(runs, fmt, reference, load_tasks(tasks_dirs)), out)
+    _emit(tables_text(runs, fmt, reference, TaskCatalog.load(tasks_dirs).specs), out)
 
 
 @click.command("leaderboard")
@@ -78,7 +78,7 @@ def leaderboard_command(run_dirs: Sequence[str], fmt: str, out: str | None,
     from pgeval.reports.leaderboard import leaderboard, render_leaderboard
 
     runs = load_runs(run_dirs)
-    _emit(render_leaderboard(leaderboard(runs, load_tasks(tasks_dirs)), fmt), out)
+    _emit(render_leaderboard(leaderboard(runs, TaskCatalog.load(tasks_dirs).specs), fmt), out)
 
 
 @click.command("plot")
@@ -92,7 +92,7 @@ def plot_command(run_dirs: Sequence[str], out: str, reference: str | None,
     from pgeval.reports.plots import plot_runs
 
     runs = load_runs(run_dirs)
-    paths = plot_runs(runs, out, reference or default_reference(runs), load_tasks(tasks_dirs))
+    paths = plot_runs(runs, out, reference or default_reference(runs), TaskCatalog.load(tasks_dirs).specs)
     for path in paths:
         click.echo(str(path))
     if not paths:
