@@ -187,7 +187,8 @@ def score_task(plan: TaskPlan, out: Path, generated: Generated, *, limit: int | 
         skipped=len(skipped), skipped_ids=skipped, limit=limit, wall_time_s=elapsed,
         examples_per_s=round(generated.examples / elapsed, 3) if elapsed > 0 and generated.examples else 0.0,
         predictions=f"{PREDICTIONS}/{spec.name}.jsonl", directions=directions,
-        info=info, prompt=spec.prompt, data_sha256=data_sha256(plan), submission=submission)
+        info=info, prompt=spec.prompt, data_sha256=data_sha256(plan), submission=submission,
+        aggregate=spec.aggregate, spec=None if spec.path is None else str(spec.path))
 
 
 def _prepare_demo_data(tasks: Sequence[str], data_dir: Path) -> Path:

@@ -175,7 +175,8 @@ def _pair(task: str, baseline: Run, current: Run, notes: list[str]) -> tuple[Pai
     reported = b_rec.metrics.get(b_rec.primary)
     if reported is None:
         return paired, "pooled"
-    aggregate = detect_aggregate(b_scores, reported)
+    # results.json says since pgeval.run/2; older runs' scores tell which mean they reproduce
+    aggregate = b_rec.aggregate or detect_aggregate(b_scores, reported)
     for name, run_scores, record in (("baseline", b_scores, b_rec), ("current", c_scores, c_rec)):
         value = record.metrics.get(record.primary)
         if value is None:

@@ -34,7 +34,9 @@ from typing import Any
 from pgeval.data.base import read_json, read_jsonl
 from pgeval.errors import InputError, WriteError
 
-SCHEMA = "pgeval.run/1"
+# /2 records each task's aggregate and spec file; /1 directories (without them) still load.
+SCHEMA = "pgeval.run/2"
+READABLE_SCHEMAS = ("pgeval.run/1", SCHEMA)
 RESULTS = "results.json"
 PREDICTIONS = "predictions"
 MODEL_CARD = "model_card.md"
@@ -71,6 +73,10 @@ class TaskRecord:
     prompt: str = ""
     data_sha256: dict[str, str] = field(default_factory=dict)
     submission: str | None = None  # a split without answers: its server file, not scored
+    # how the primary value pools per-example scores ("pooled" or "slice_mean"; None in a
+    # pgeval.run/1 directory) and the spec file the task was run with
+    aggregate: str | None = None
+    spec: str | None = None
 
     def direction(self, key: str) -> str:
         """"higher", "lower" or "neither": which way the metric `key` improves."""
@@ -171,9 +177,9 @@ def load_run(path: str | Path) -> Run:
         raise InputError("no results.json here: not a pgeval run directory", path=str(path))
     data = read_json(results)
     schema = data.get("schema") if isinstance(data, dict) else None
-    if schema != SCHEMA:
-        raise InputError(f"unknown results schema {schema!r}, expected {SCHEMA!r}",
-                         path=str(results))
+    if schema not in READABLE_SCHEMAS:
+        raise InputError(f"unknown results schema {schema!r}, expected one of "
+                         f"{', '.join(READABLE_SCHEMAS)}", path=str(results))
     for key in ("tasks", "model", "runtime"):
         if not isinstance(data.get(key, {}), dict):
             raise InputError(f"{key!r} must be a JSON object, got {type(data[key]).__name__}",

@@ -26,9 +26,12 @@ def mean(values) -> float:
 
 def write_run(root: Path, name: str, tasks: dict[str, list[Example]], *, extra: dict | None = None,
               aggregate: str = "pooled", predictions: bool = True, split: str = "val",
-              primary: str = "accuracy", directions: dict[str, str] | None = None) -> Path:
+              primary: str = "accuracy", directions: dict[str, str] | None = None,
+              record_aggregate: bool = False) -> Path:
     """A run directory with results.json (metrics computed from the scores, the primary one named
-    `primary`) and predictions/; `directions` as results.json records them, for every task."""
+    `primary`) and predictions/; `directions` as results.json records them, for every task;
+    `record_aggregate`: results.json states the aggregate (pgeval.run/2) instead of leaving the
+    gate to infer it."""
     folder = root / name
     (folder / "predictions").mkdir(parents=True)
     records = {}
@@ -44,7 +47,8 @@ def write_run(root: Path, name: str, tasks: dict[str, list[Example]], *, extra: 
             (folder / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
         records[task] = TaskRecord(name=task, split=split, title=task.upper(), family="vqa",
                                    metric="Accuracy", primary=primary, n=len(examples),
-                                   metrics=metrics, predictions=rel, directions=dict(directions or {}))
+                                   metrics=metrics, predictions=rel, directions=dict(directions or {}),
+                                   aggregate=aggregate if record_aggregate else None)
     header = {"pgeval_version": "0.1.0", "created": "2025-01-01T00:00:00Z",
               "model": {"name": name, "res": 224}, "runtime": {}}
     write_results(folder, header, records)
@@ -168,6 +172,20 @@ def test_slice_mean_aggregate_uses_the_mean_of_slice_means(tmp_path):
     excl = row(report, "accuracy:mean_excluding_en", task="xm")
     assert excl.delta == -10.0 and excl.paired_delta == pytest.approx(-10.0) and excl.n_paired == 200
     assert not report.notes
+
+
+@pytest.mark.parametrize(("recorded", "statistic"), [(False, "mean"), (True, "mean of slice means")])
+def test_a_recorded_aggregate_is_used_rather_than_inferred(tmp_path, recorded, statistic):
+    """Equal slices: the pooled mean and the mean of slice means agree, so the scores cannot tell
+    which the primary value is; a results.json that records it (pgeval.run/2) decides it, one
+    that does not (pgeval.run/1) gets the pooled mean."""
+    en = [(f"e{i:03d}", 100.0 if i % 4 else 0.0, "en") for i in range(100)]
+    de = [(f"d{i:03d}", 100.0 if i % 2 else 0.0, "de") for i in range(100)]
+    b = write_run(tmp_path, "base", {"xm": en + de}, aggregate="slice_mean", record_aggregate=recorded)
+    c = write_run(tmp_path, "cur", {"xm": en + flip(de, down=10, up=0)}, aggregate="slice_mean",
+                  record_aggregate=recorded)
+    r = row(compare(load_run(b), load_run(c), max_drop=None, alpha=0.05), "accuracy", task="xm")
+    assert r.statistic == statistic and r.delta == pytest.approx(-5.0)
 
 
 def test_baseline_as_results_json_path(regression):

@@ -37,7 +37,9 @@ def test_run_writes_a_complete_run_directory(tiny_checkpoint, data, tmp_path, ca
     assert code == 0, capsys.readouterr().err
     assert f"run directory: {out}" in capsys.readouterr().out
     raw = json.loads((out / "results.json").read_text())
-    assert raw["schema"] == "pgeval.run/1"
+    assert raw["schema"] == "pgeval.run/2"
+    assert raw["tasks"]["vqav2"]["aggregate"] == "pooled"
+    assert raw["tasks"]["vqav2"]["spec"].endswith("vqav2.toml")
     assert raw["model"]["checkpoint"] == str(path.resolve())
     assert raw["model"]["sha256"] and len(raw["model"]["sha256"]["tiny_56.npz"]) == 64
     assert raw["model"]["res"] == 56 and raw["model"]["dtype"] == "float32"
@@ -95,6 +97,13 @@ def test_a_run_reads_each_task_spec_once(tiny_checkpoint, data, tmp_path, monkey
     assert code == 0, capsys.readouterr().err
     assert loads["vqav2.toml"] == loads["docvqa.toml"] == 1
     assert set(loads.values()) == {1} and len(loads) == len(pgeval.tasks.load_tasks())
+
+
+def test_a_pgeval_run_1_directory_still_loads():
+    """The demo runs recorded before results.json recorded aggregates and spec files."""
+    run = load_run(Path(__file__).resolve().parents[1] / "reports" / "demo" / "448")
+    assert run.tasks["vqav2"].aggregate is None and run.tasks["vqav2"].spec is None
+    assert run.tasks["vqav2"].metrics["accuracy"] == pytest.approx(69.8)
 
 
 def test_missing_files_stop_before_inference(tiny_checkpoint, tmp_path):
