@@ -12,14 +12,11 @@ keys (POPE's yes-ratio, a toxicity scorer's coverage) are shown but never fail.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-import click
 import numpy as np
 
 from pgeval.errors import InputError
@@ -31,7 +28,7 @@ from pgeval.gate_stats import (
     reported_matches,
     weights_for_key,
 )
-from pgeval.runs import RESULTS, Run, TaskRecord, load_run
+from pgeval.runs import RESULTS, Run, TaskRecord
 
 Verdict = Literal["ok", "drop", "significant drop", "rise", "significant rise", "not graded",
                   "not compared"]
@@ -106,14 +103,6 @@ def _finite_or_none(value: object) -> object:
 
 def level(alpha: float) -> str:
     return f"{100 * (1 - alpha):g}%"
-
-
-def open_run(path: str | Path) -> Run:
-    """load_run, with any structural surprise in results.json reported as an InputError."""
-    try:
-        return load_run(path)
-    except (AttributeError, TypeError, ValueError) as e:
-        raise InputError(f"malformed results.json ({e})", path=str(path)) from None
 
 
 def _metrics(record: TaskRecord, run: Run) -> dict[str, float]:
@@ -255,62 +244,3 @@ def compare(baseline: Run, current: Run, *, max_drop: float | None, alpha: float
                          path=str(current.path),
                          hint="keep predictions/ beside both results.json files, or pass --max-drop")
     return GateReport(str(baseline.path), str(current.path), alpha, max_drop, rows, notes)
-
-
-def _num(x: float | None, signed: bool = False) -> str:
-    if x is None:
-        return "-"
-    return f"{x:+.2f}" if signed else f"{x:.2f}"
-
-
-def render_gate(report: GateReport) -> str:
-    """A markdown table (task, metric, baseline, current, delta, CI, n, verdict), notes, and a final
-    line "gate: PASS" or "gate: FAIL (k metrics got worse)"."""
-    header = ["task", "metric", "baseline", "current", "delta", f"{level(report.alpha)} CI", "n",
-              "verdict"]
-    table = [header] + [
-        [r.task, r.metric, _num(r.baseline), _num(r.current), _num(r.delta, signed=True),
-         "-" if r.ci_low is None else f"[{_num(r.ci_low, True)}, {_num(r.ci_high, True)}]",
-         "-" if r.n_paired is None else str(r.n_paired), r.verdict]
-        for r in report.rows
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    right = {2, 3, 4, 5, 6}
-
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)
-                                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + " |"
-
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else "-" * (w + 2)
-                          for i, w in enumerate(widths)) + "|"
-    out = [f"baseline: {report.baseline}", f"current:  {report.current}", f"rule: {report.rule}", "",
-           line(table[0]), rule, *(line(row) for row in table[1:])]
-    if report.notes:
-        out += ["", *(f"note: {n}" for n in report.notes)]
-    lower = [f"{r.task} {r.metric}" for r in report.rows if r.direction == "lower"]
-    if lower:
-        out += ["", f"lower is better: {', '.join(lower)}"]
-    k = len(report.failures)
-    out += ["", f"gate: FAIL ({k} metric{'s' if k != 1 else ''} got worse)" if k else "gate: PASS"]
-    return "\n".join(out)
-
-
-@click.command("gate")
-@click.option("--baseline", required=True, type=click.Path(),
-              help="Baseline run directory, or its results.json.")
-@click.option("--current", required=True, type=click.Path(), help="Run directory to check.")
-@click.option("--max-drop", type=click.FloatRange(min=0), default=None,
-              help="Fail when a metric drops by more than this many points (default: fail on a "
-                   "statistically significant drop).")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
-              show_default=True, help="Significance level; intervals are at 1 - alpha.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.pass_context
-def gate(ctx: click.Context, baseline: str, current: str, max_drop: float | None, alpha: float,
-         as_json: bool) -> None:
-    """Compare a run against a baseline: exit 1 when a metric got worse, 0 otherwise, 2 when the
-    input cannot be compared (a missing or malformed run, nothing in common)."""
-    report = compare(open_run(baseline), open_run(current), max_drop=max_drop, alpha=alpha)
-    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_gate(report))
-    if report.failed:
-        ctx.exit(1)

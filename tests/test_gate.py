@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from pgeval.cli import cli, main
+from pgeval.cli import cli, gate_command, main
 from pgeval.errors import InputError
-from pgeval.gate import compare, gate, render_gate
+from pgeval.gate import compare
 from pgeval.gate_stats import paired_interval
+from pgeval.reports.gate_report import render_gate
 from pgeval.runs import TaskRecord, load_run, write_results
 
 Example = tuple[str, float, str | None]  # id, score (0..100), slice
@@ -84,7 +85,7 @@ def regression(tmp_path) -> tuple[Path, Path]:
 
 
 def invoke(*args: object):
-    return CliRunner().invoke(gate, [str(a) for a in args])
+    return CliRunner().invoke(gate_command, [str(a) for a in args])
 
 
 def row(report, metric: str, task: str = "vqa"):
@@ -248,7 +249,7 @@ def test_bootstrap_is_deterministic_and_degenerate_differences_give_the_point():
 
 
 def run_main(monkeypatch, capsys, *args: object) -> tuple[int, str]:
-    monkeypatch.setitem(cli.commands, "gate", gate)
+    monkeypatch.setitem(cli.commands, "gate", gate_command)
     with pytest.raises(SystemExit) as e:
         main(["gate", *(str(a) for a in args)])
     return e.value.code, capsys.readouterr().err
