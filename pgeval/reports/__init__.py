@@ -1,11 +1,11 @@
-"""Reports over run directories: model-card tables, leaderboards, plots, and their commands.
+"""Reports over run directories: model-card tables, leaderboards, plots, gate reports.
 
     model_card_table(runs, reference) -> DataFrame;  render(df, "md" | "html" | "csv" | "latex")
     leaderboard(runs) -> Leaderboard;                render_leaderboard(board, "md" | "html")
     plot_runs(runs, out_dir, reference) -> [PNG paths]
 
-Imported on first use, so that the CLI, which registers `pgeval.reports.commands`, starts without
-loading pandas or matplotlib.
+Imported on first use, so that the CLI (whose report commands are in `pgeval.cli.reports`) starts
+without loading pandas or matplotlib.
 """
 
 from importlib import import_module

@@ -3,8 +3,8 @@
 import pytest
 from click.testing import CliRunner
 
+from pgeval.cli.reports import leaderboard_command
 from pgeval.errors import InputError
-from pgeval.reports.commands import leaderboard_command
 from pgeval.reports.leaderboard import leaderboard, render_leaderboard
 from tests.reports.runs_fixture import TASKS, make_run, three_runs
 

@@ -5,8 +5,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from pgeval.cli.reports import plot_command
 from pgeval.errors import InputError
-from pgeval.reports.commands import plot_command
 from pgeval.reports.plots import DPI, RESOLUTION_SIZE, plot_runs, published_size
 from tests.reports.runs_fixture import DEMO, PT224, PT448, TASKS, make_run
 

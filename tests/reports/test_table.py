@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from pgeval.cli.reports import table_command
 from pgeval.errors import InputError
 from pgeval.reports.cells import run_labels
-from pgeval.reports.commands import table_command
 from pgeval.reports.table import model_card_table, render, tables_text
 from pgeval.tasks import get_task
 from pgeval.toxicity.table import published_metrics

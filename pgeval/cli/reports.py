@@ -1,5 +1,5 @@
 """The report commands, `pgeval table`, `pgeval leaderboard` and `pgeval plot`: thin shells over
-`model_card_table`, `leaderboard` and `plot_runs`. Register them with `register(cli)`."""
+`model_card_table`, `leaderboard` and `plot_runs`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from pgeval.cli.options import tasks_dir_option
 from pgeval.errors import InputError
 from pgeval.reports.cells import REFERENCES, default_reference
 from pgeval.runs import Run, atomic_write_text, load_run, output_folder
@@ -19,9 +20,6 @@ reference_option = click.option(
     "--reference", type=click.Choice(REFERENCES), default=None,
     help="Model card whose layout and published numbers to compare with (none: ours only). "
          "Default: paligemma2 when every run is a PaliGemma 2 run, else paligemma.")
-tasks_dir_option = click.option(
-    "--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(file_okay=False),
-    help="Extra folder of task spec files (repeatable), for tasks the runs have beyond the built-ins.")
 
 
 def load_runs(paths: Sequence[str | Path]) -> list[Run]:
@@ -97,12 +95,3 @@ def plot_command(run_dirs: Sequence[str], out: str, reference: str | None,
         click.echo(str(path))
     if not paths:
         click.echo("nothing to plot: no run has a task with a primary metric value", err=True)
-
-
-COMMANDS = (table_command, leaderboard_command, plot_command)
-
-
-def register(group: click.Group) -> None:
-    """Add the report commands to a click group (the `pgeval` CLI)."""
-    for command in COMMANDS:
-        group.add_command(command)

@@ -1,0 +1,73 @@
+"""The `pgeval` command line: every command is a thin shell over a function of the Python API;
+the commands live in this package's modules (run, score, reports, gate)."""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+import click
+
+from pgeval import __version__
+from pgeval.cli.gate import gate_command
+from pgeval.cli.reports import leaderboard_command, plot_command, table_command
+from pgeval.cli.run import bench_command, infer_command, run_command
+from pgeval.cli.score import score_command, tasks_command
+from pgeval.errors import Interrupted, PgevalError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pgeval")
+def cli() -> None:
+    """Evaluate PaliGemma-family models with the official metrics.
+
+    \b
+    pgeval run --tasks T1,T2 ...  evaluate a checkpoint: results, predictions, model card
+    pgeval tasks                  list benchmarks, metrics, data files, published numbers
+    pgeval score --task T ...     score predictions from any model
+    pgeval infer --checkpoint ... run a checkpoint over {id, image, prefix} requests
+    pgeval bench                  time the engine against transformers on one model shape
+    pgeval table RUN_DIR...       model-card tables with the published numbers beside yours
+    pgeval leaderboard RUN_DIR... runs ranked per task and overall
+    pgeval plot RUN_DIR... --out  score against resolution, ours against published (PNG)
+    pgeval gate --baseline ...    fail CI when a metric really dropped (paired bootstrap)
+    """
+
+
+for command in (run_command, tasks_command, score_command, infer_command, bench_command,
+                table_command, leaderboard_command, plot_command, gate_command):
+    cli.add_command(command)
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    """SIGTERM (what schedulers send before SIGKILL) stops a run as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the CLI; a PgevalError prints its message and exits with its code, an
+    interrupted run (Ctrl-C, SIGTERM) says what it kept and how to resume, and exits 130."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    try:
+        code = cli.main(args=argv, prog_name="pgeval", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except Interrupted as e:
+        click.echo(f"interrupted: {e}; resume with: {shlex.join(['pgeval', *argv])}", err=True)
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except PgevalError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(e.exit_code)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    sys.exit(code if isinstance(code, int) else 0)

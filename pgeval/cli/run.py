@@ -1,0 +1,142 @@
+"""`pgeval run`, `pgeval infer` and `pgeval bench`: the commands that run a checkpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import click
+
+from pgeval.bench_workloads import WORKLOADS
+from pgeval.cli.options import host_options, model_options, resource_options, tasks_dir_option
+
+
+@click.command("infer")
+@model_options
+@host_options
+@click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False),
+              help="JSONL of {id, image, prefix}; image paths relative to this file.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="JSONL written in input order: {id, text, tokens, logprobs}.")
+@click.option("--max-decode-len", type=int, default=32, show_default=True)
+@click.option("--beam-size", type=int, default=1, show_default=True,
+              help="1 decodes greedily; more runs beam search.")
+def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: int,
+                  **engine: object) -> None:
+    """Generate text for each request (greedy unless --beam-size > 1)."""
+    from pgeval.inference import infer  # the model stack loads only for commands that need it
+
+    if engine["checkpoint"] is None:
+        raise click.UsageError("Missing option '--checkpoint'.")
+    path = infer(input_path=input_path, output_path=output, max_decode_len=max_decode_len,
+                 beam_size=beam_size, **engine)
+    if path is not None:
+        click.echo(f"wrote {path}", err=True)
+
+
+@click.command("run")
+@model_options
+@host_options
+@click.option("--auto-distributed/--no-auto-distributed", default=True, show_default=True,
+              help="Join the multi-host run JAX detects on Cloud TPU VMs, SLURM or Open MPI "
+                   "(the same command on every host); off: this host alone, unless the flags "
+                   "above say otherwise.")
+@click.option("--tasks", "task_list", required=True,
+              help="Comma-separated task names, e.g. vqav2,docvqa (`pgeval tasks` lists them).")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding <task>/ data (default: $PGEVAL_DATA, else ~/.cache/pgeval/data).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run directory (default: runs/<checkpoint>-<res>); the same --out resumes.")
+@click.option("--limit", type=int, default=None, help="Only the first N examples of each task.")
+@click.option("--split", "splits", default=None,
+              help="Split of every task (minival, test-dev, ...), or per task: "
+                   "vqav2=minival,coco_captions=karpathy_val (default: each task's; "
+                   "`pgeval tasks` lists them). A split without answers writes the server's "
+                   "submission file instead of scores.")
+@click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
+              help="A missing or corrupt image stops the run, or is skipped and counted.")
+@resource_options
+@click.option("--demo", is_flag=True,
+              help="Evaluate the bundled demo model on synthetic benchmarks (no download needed).")
+@tasks_dir_option
+def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) -> None:
+    """Evaluate a checkpoint on tasks; write results.json, predictions/ and model_card.md."""
+    from pgeval.evaluation import run_evaluation
+
+    tasks = [t.strip() for t in task_list.split(",") if t.strip()]
+    run = run_evaluation(tasks=tasks, tasks_dirs=tasks_dirs,
+                         log=lambda m: click.echo(m, err=True), **options)
+    if run is None:
+        import jax
+
+        click.echo(f"process {jax.process_index()} of {jax.process_count()}: decoded its share of "
+                   f"{', '.join(tasks)}; process 0 scores them and writes the run directory")
+        return
+    for name in tasks:
+        t = run.tasks[name]
+        outcome = (f"submission written to {run.directory / t.submission}" if t.submission else
+                   ", ".join(f"{k} {v:.2f}" for k, v in t.metrics.items()))
+        click.echo(f"{name} ({t.split}, n={t.n}{f', {t.skipped} skipped' if t.skipped else ''}): "
+                   + outcome)
+    click.echo("")
+    click.echo((run.directory / "model_card.md").read_text(encoding="utf-8"))
+    click.echo(f"run directory: {run.directory}")
+
+
+@click.command("bench")
+@click.option("--config", type=click.Choice(["tiny", "small", "3b"]), default="small",
+              show_default=True, help="Model shape (random weights); 3b is PaliGemma 1 3B.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Examples per generate call, for both engines.")
+@click.option("--res", type=int, default=None, help="Image resolution (default: the config's).")
+@click.option("--decode-len", type=click.IntRange(min=1), default=16, show_default=True,
+              help="New tokens per example (transformers gets min_new_tokens = max_new_tokens).")
+@click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32",
+              show_default=True, help="Compute dtype of both engines.")
+@click.option("--images", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Images per example (2 for NLVR2-style pairs, 16 for a video's frames).")
+@click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Timed rounds per engine, interleaved, after one warm-up each.")
+@click.option("--workload", type=click.Choice(sorted(WORKLOADS)), default=None,
+              help="Instead of one batch: a synthetic split shaped like this one's validation "
+                   "split (questions per image, question lengths), through pgeval's engine and "
+                   "transformers' generate one question per example.")
+@click.option("--examples", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Questions in the --workload.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --workload.")
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line of the results.")
+def bench_command(config: str, batch_size: int, res: int | None, decode_len: int, dtype: str,
+                  images: int, repeats: int, workload: str | None, examples: int, seed: int,
+                  as_json: bool) -> None:
+    """Time our engine against transformers' generate on the same random model and inputs."""
+    import dataclasses
+
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
+    common = dict(batch_size=batch_size, res=res, decode_len=decode_len, dtype=dtype,
+                  repeats=repeats, log=log)
+    if workload is not None:
+        from pgeval.workload_bench import run_workload_bench
+
+        if images != 1:
+            raise click.UsageError("--images does not apply to --workload (one image per question)")
+        w = run_workload_bench(workload, config, examples=examples, seed=seed, **common)
+        click.echo(f"{w.workload} workload, {w.config} on {w.device}, batch {w.batch_size}, "
+                   f"{w.examples} questions on {w.images} images of {w.res} px, up to "
+                   f"{w.decode_len} new tokens: pgeval {w.pgeval_ex_per_s:.2f} ex/s "
+                   f"({w.encoded_per_example:.2f} SigLIP images per question), transformers "
+                   f"{w.hf_ex_per_s:.2f} ex/s, ratio {w.ratio:.2f}")
+        result = dataclasses.asdict(w)
+    else:
+        from pgeval.bench import run_bench
+
+        r = run_bench(config, images=images, **common)
+        shown = f"{r.images} images" if r.images > 1 else "1 image"
+        click.echo(f"{r.config} on {r.device}, batch {r.batch_size}, {shown} of {r.res} px, "
+                   f"{r.decode_len} new tokens: pgeval {r.pgeval_ex_per_s:.2f} ex/s, transformers "
+                   f"{r.hf_ex_per_s:.2f} ex/s, ratio {r.ratio:.2f}; {r.model_tflops:.3f} TFLOP/s = "
+                   f"{100 * r.flops_fraction:.0f}% of a {r.peak_tflops:.3f} TFLOP/s matmul peak")
+        result = dataclasses.asdict(r)
+    if as_json:
+        click.echo(json.dumps(result))
