@@ -41,7 +41,7 @@ def score(capsys, *args):
     with pytest.raises(SystemExit) as e:
         main(["score", "--json", *args])
     out = capsys.readouterr()
-    assert e.value.code in (0, None), out.err
+    assert e.value.code == 0, out.err
     return json.loads(out.out.strip().splitlines()[-1])
 
 

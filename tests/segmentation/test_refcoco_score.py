@@ -92,7 +92,7 @@ def test_score_cli_end_to_end(refcoco, capsys, tmp_path):
         main(["score", "--task", "refcoco", "--predictions", str(preds), "--data-dir", str(data_dir),
               "--vae", str(vae), "--json", "--out", str(tmp_path / "out")])
     out = capsys.readouterr()
-    assert e.value.code in (0, None), out.err
+    assert e.value.code == 0, out.err
     result = json.loads(out.out.strip().splitlines()[-1])
     assert (result["task"], result["split"], result["n"]) == ("refcoco", "val", 7)
     m = result["metrics"]
