@@ -45,7 +45,6 @@ from pgeval.submissions import submission_entries, submission_name, write_submis
 from pgeval.tasks import TaskCatalog, TaskSpec
 
 ON_ERROR = ("fail", "skip")
-SIZES = {2048: "3b", 2304: "3b", 3584: "10b", 4608: "28b"}
 
 
 def sha256_files(files: Sequence[Path]) -> dict[str, str]:
@@ -99,12 +98,10 @@ class _Hasher(threading.Thread):
 
 def model_info(engine: Engine, checkpoint: Path, dtype: str, demo: bool) -> dict[str, Any]:
     """What results.json records of the model; the files' sha256 are added once computed."""
-    text = engine.config.text
     return {"checkpoint": str(checkpoint.resolve()), "name": checkpoint.stem,
             "format": engine.checkpoint_format,
             "files": [p.name for p in engine.checkpoint_files], "sha256": {},
-            "family": "paligemma2" if text.gemma2 else "paligemma",
-            "size": SIZES.get(text.width) if text.vocab_size >= 257_152 else None,
+            "family": engine.config.family, "size": engine.config.size,
             "res": engine.res, "dtype": dtype, "demo": demo}
 
 

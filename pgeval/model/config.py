@@ -31,6 +31,10 @@ class VisionConfig:
         return (self.image_size // self.patch_size) ** 2
 
 
+# Decoder widths of the published sizes: Gemma 2B (PaliGemma 3B), Gemma 2 2B / 9B / 27B.
+SIZES_BY_WIDTH = {2048: "3b", 2304: "3b", 3584: "10b", 4608: "28b"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class TextConfig:
     """Gemma (PaliGemma 1) or Gemma 2 (PaliGemma 2) decoder.
@@ -68,6 +72,20 @@ class PaliGemmaConfig:
 
     def with_resolution(self, res: int) -> PaliGemmaConfig:
         return dataclasses.replace(self, vision=dataclasses.replace(self.vision, image_size=res))
+
+    @property
+    def family(self) -> str:
+        """"paligemma2" for a Gemma 2 decoder, else "paligemma"."""
+        return "paligemma2" if self.text.gemma2 else "paligemma"
+
+    @property
+    def size(self) -> str | None:
+        """The published size this shape is ("3b", "10b", "28b", as the cards name them), read
+        from the decoder's width; None for a shape no card has (a tiny or demo model, whose
+        vocabulary is not PaliGemma's)."""
+        if self.text.vocab_size < PALIGEMMA_VOCAB:
+            return None
+        return SIZES_BY_WIDTH.get(self.text.width)
 
 
 def gemma2_text(width: int, depth: int, mlp_dim: int, heads: int, kv_heads: int, head_dim: int,

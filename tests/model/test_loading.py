@@ -189,3 +189,13 @@ def test_streaming_load_peak_memory(tmp_path, fmt):
     assert size > 100e6
     assert peak <= 1.3 * size, f"peak {peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB checkpoint"
     jax.clear_caches()
+
+
+def test_the_config_names_its_family_and_published_size():
+    from pgeval.model.config import preset
+
+    sizes = {name: (preset(name).family, preset(name).size)
+             for name in ("paligemma-3b", "paligemma2-3b", "paligemma2-10b", "paligemma2-28b", "tiny")}
+    assert sizes == {"paligemma-3b": ("paligemma", "3b"), "paligemma2-3b": ("paligemma2", "3b"),
+                     "paligemma2-10b": ("paligemma2", "10b"), "paligemma2-28b": ("paligemma2", "28b"),
+                     "tiny": ("paligemma", None)}
