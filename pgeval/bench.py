@@ -116,6 +116,19 @@ def stopwatch(fn: Callable[[], None]) -> Callable[[], float]:
     return timed
 
 
+def interleaved_medians(ours: Callable[[], None], theirs: Callable[[], None], *, repeats: int,
+                        examples: int, log: Callable[[str], None]) -> tuple[float, float]:
+    """Median seconds of each engine over `repeats` rounds, one of each per round (so a machine's
+    slow moment costs both alike); each round's examples/s is logged."""
+    ours_t, hf_t = [], []
+    for i in range(repeats):
+        ours_t.append(stopwatch(ours)())
+        hf_t.append(stopwatch(theirs)())
+        log(f"  run {i + 1}: pgeval {examples / ours_t[-1]:.2f} ex/s, "
+            f"transformers {examples / hf_t[-1]:.2f} ex/s")
+    return statistics.median(ours_t), statistics.median(hf_t)
+
+
 @dataclass(frozen=True)
 class RandomModels:
     """One random model of a shape in transformers, and the same weights in our tree."""
@@ -210,13 +223,7 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
     log("warming up (compiling)")
     ours()
     theirs()
-    ours_t, hf_t = [], []
-    for i in range(repeats):
-        ours_t.append(stopwatch(ours)())
-        hf_t.append(stopwatch(theirs)())
-        log(f"  run {i + 1}: pgeval {batch_size / ours_t[-1]:.2f} ex/s, "
-            f"transformers {batch_size / hf_t[-1]:.2f} ex/s")
-    ours_s, hf_s = statistics.median(ours_t), statistics.median(hf_t)
+    ours_s, hf_s = interleaved_medians(ours, theirs, repeats=repeats, examples=batch_size, log=log)
     flops = model_flops(cfg, batch_size, prefix_len, decode_len, images)
     peak = matmul_peak(jnp.dtype(dtype))
     device_name = jax.devices()[0].device_kind

@@ -11,7 +11,6 @@ each of its shapes is compiled; transformers' first batch).
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import jax
 import numpy as np
 from PIL import Image
 
-from pgeval.bench import RandomModels, random_models, stopwatch, torch_sync
+from pgeval.bench import RandomModels, interleaved_medians, random_models, torch_sync
 from pgeval.bench_workloads import WORKLOADS, SplitStats, draw, prefix_tokens
 from pgeval.demo.bundle import demo_tokenizer
 from pgeval.engine.runner import Engine, Request
@@ -143,13 +142,7 @@ def run_workload_bench(workload: str, config: str = "small", *, examples: int = 
         ours()
         hf_batch(0)
         encoded = engine.encoded_images
-        ours_t, hf_t = [], []
-        for i in range(repeats):
-            ours_t.append(stopwatch(ours)())
-            hf_t.append(stopwatch(theirs)())
-            log(f"  run {i + 1}: pgeval {examples / ours_t[-1]:.2f} ex/s, "
-                f"transformers {examples / hf_t[-1]:.2f} ex/s")
-    ours_s, hf_s = statistics.median(ours_t), statistics.median(hf_t)
+        ours_s, hf_s = interleaved_medians(ours, theirs, repeats=repeats, examples=examples, log=log)
     return WorkloadResult(
         workload=workload, config=config, device=jax.devices()[0].device_kind,
         batch_size=engine.batch_size, res=m.shape.vision.image_size, decode_len=decode_len,
