@@ -45,6 +45,7 @@ from pgeval.submissions import submission_entries, submission_name, write_submis
 from pgeval.tasks import TaskCatalog, TaskSpec
 
 ON_ERROR = ("fail", "skip")
+PARTIAL = ".partial.jsonl"  # the suffix of a task's predictions while it runs (partial_path)
 
 
 def sha256_files(files: Sequence[Path]) -> dict[str, str]:
@@ -134,7 +135,7 @@ def default_vae(checkpoint: Path) -> Path | None:
 
 def partial_path(out: Path, task: str) -> Path:
     """Where a task's predictions are appended while it runs."""
-    return out / PREDICTIONS / f"{task}.partial.jsonl"
+    return out / PREDICTIONS / f"{task}{PARTIAL}"
 
 
 def _resume_state(out: Path, records: dict[str, TaskRecord], plans: Sequence[TaskPlan],
@@ -288,8 +289,8 @@ def kept_summary(out: Path) -> str:
     if jax.process_index() != 0:
         return f"process 0 keeps what was finished in {out}"
     finished = list(load_run(out).tasks) if (out / RESULTS).is_file() else []
-    partial = {p.name.removesuffix(".partial.jsonl"): len(read_progress(p).done)
-               for p in sorted((out / PREDICTIONS).glob("*.partial.jsonl"))}
+    partial = {p.name.removesuffix(PARTIAL): len(read_progress(p).done)
+               for p in sorted((out / PREDICTIONS).glob(f"*{PARTIAL}"))}
     parts = [f"{name} finished" for name in finished if name not in partial]
     parts += [f"{name} {n} predictions" for name, n in partial.items()]
     return f"kept in {out}: {', '.join(parts) or 'nothing finished yet'}"
