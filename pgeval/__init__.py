@@ -1,16 +1,28 @@
-"""pgeval: an evaluation harness for PaliGemma-family vision-language models."""
+"""pgeval: an evaluation harness for PaliGemma-family vision-language models.
+
+What the command line does is one import away; the names below are imported on first use (most
+pull in JAX)."""
+
+import importlib
 
 __version__ = "0.1.0"
 
+_EXPORTS = {
+    "EngineConfig": "pgeval.config",
+    "RunConfig": "pgeval.config",
+    "Resources": "pgeval.resources",
+    "TaskCatalog": "pgeval.tasks",
+    "evaluate": "pgeval.evaluation",
+    "run_evaluation": "pgeval.evaluation",
+    "load_run": "pgeval.runs",
+    "score_file": "pgeval.scoring",
+    "infer": "pgeval.inference",
+    "load_engine": "pgeval.inference",
+}
+__all__ = ["__version__", *_EXPORTS]
 
-def __getattr__(name: str):
-    """`pgeval.evaluate` and `pgeval.load_run`, imported on first use (they pull in JAX)."""
-    if name == "evaluate":
-        from pgeval.evaluation import evaluate
 
-        return evaluate
-    if name == "load_run":
-        from pgeval.runs import load_run
-
-        return load_run
+def __getattr__(name: str) -> object:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'pgeval' has no attribute {name!r}")

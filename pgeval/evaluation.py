@@ -6,11 +6,12 @@ output folder skips finished tasks and finished examples, so a crash costs at mo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +21,20 @@ import pandas as pd
 
 from pgeval import __version__
 from pgeval.adapters import ADAPTERS
+from pgeval.config import ON_ERROR, EngineConfig, RunConfig
 from pgeval.engine.distributed import from_process_zero, gather_json, init_distributed, shutdown
 from pgeval.engine.runner import Engine
 from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError, Interrupted
 from pgeval.generation import Generated, check_same_data, generate_task
 from pgeval.inference import load_engine
+from pgeval.model.info import model_info
 from pgeval.model.loading import checkpoint_config
 from pgeval.partial import ProgressWriter, read_progress
+from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.run_lock import RunLock
 from pgeval.run_plan import TaskPlan, check_images, default_data_dir, parse_splits, plan_tasks
 from pgeval.runs import (
-    MODEL_CARD,
     PREDICTIONS,
     RESULTS,
     Run,
@@ -42,9 +45,7 @@ from pgeval.runs import (
 )
 from pgeval.scoring import make_source, score_predictions
 from pgeval.submissions import submission_entries, submission_name, write_submission
-from pgeval.tasks import TaskCatalog, TaskSpec
 
-ON_ERROR = ("fail", "skip")
 PARTIAL = ".partial.jsonl"  # the suffix of a task's predictions while it runs (partial_path)
 
 
@@ -97,15 +98,6 @@ class _Hasher(threading.Thread):
         return self.digests or {}
 
 
-def model_info(engine: Engine, checkpoint: Path, dtype: str, demo: bool) -> dict[str, Any]:
-    """What results.json records of the model; the files' sha256 are added once computed."""
-    return {"checkpoint": str(checkpoint.resolve()), "name": checkpoint.stem,
-            "format": engine.checkpoint_format,
-            "files": [p.name for p in engine.checkpoint_files], "sha256": {},
-            "family": engine.config.family, "size": engine.config.size,
-            "res": engine.res, "dtype": dtype, "demo": demo}
-
-
 def runtime_info(engine: Engine, batch_size: int) -> dict[str, Any]:
     """How the run ran: what a reader needs to tell two runs apart (their results must not
     differ by it)."""
@@ -127,12 +119,6 @@ def _check_same_run(out: Path, checkpoint: Path, res: int, dtype: str) -> dict[s
     return dict(previous.tasks)
 
 
-def default_vae(checkpoint: Path) -> Path | None:
-    """big_vision's mask decoder file when it sits beside the checkpoint."""
-    candidate = (checkpoint if checkpoint.is_dir() else checkpoint.parent) / "vae-oid.npz"
-    return candidate if candidate.is_file() else None
-
-
 def partial_path(out: Path, task: str) -> Path:
     """Where a task's predictions are appended while it runs."""
     return out / PREDICTIONS / f"{task}{PARTIAL}"
@@ -150,7 +136,7 @@ def _resume_state(out: Path, records: dict[str, TaskRecord], plans: Sequence[Tas
 
 
 def score_task(plan: TaskPlan, out: Path, generated: Generated, *, limit: int | None,
-               resources: dict[str, Any] | None = None) -> TaskRecord:
+               resources: Resources) -> TaskRecord:
     """Score a task whose predictions are all in its partial file and write its predictions file.
     The partial file stays until results.json records the task (the caller removes it), so a
     kill at any point loses nothing generated."""
@@ -189,79 +175,57 @@ def score_task(plan: TaskPlan, out: Path, generated: Generated, *, limit: int | 
         aggregate=spec.aggregate, spec=None if spec.path is None else str(spec.path))
 
 
-def _prepare_demo_data(tasks: Sequence[str], data_dir: Path) -> Path:
-    """The demo data, written by process 0 first, then by the others where they do not share its
-    disk (each write is skipped where the files are already there)."""
-    from pgeval.demo import bundle
+def run_evaluation(engine_config: EngineConfig, run_config: RunConfig,
+                   resources: Resources = NO_RESOURCES, *,
+                   log: Callable[[str], None] = print) -> Run | None:
+    """Evaluate `engine_config`'s checkpoint on `run_config`'s tasks and write (or complete) the
+    run directory; `resources` are the adapters' run-time resources (the mask decoder defaults to
+    vae-oid.npz beside the checkpoint).
 
-    for turn in (0, 1):
-        if (jax.process_index() == 0) == (turn == 0):
-            bundle.prepare_demo_data(list(tasks), data_dir)
-        gather_json(None)  # every process waits for the turn to end
-    return data_dir
-
-
-def run_evaluation(
-    checkpoint: str | Path | None, tasks: Sequence[str], *, res: int | None = None,
-    tokenizer: str | Path | None = None, data_dir: str | Path | None = None,
-    out: str | Path | None = None, limit: int | None = None, splits: str | None = None,
-    batch_size: int = 8,
-    mesh: str | None = None, dtype: str = "float32", on_error: str = "fail",
-    tasks_dirs: Sequence[str | Path] = (), progress: bool = True, demo: bool = False,
-    vae: str | Path | None = None, toxicity_scorer: Any = None,
-    entailment_judge: Any = None, radgraph_scorer: Any = None,
-    coordinator: str | None = None, num_processes: int | None = None,
-    process_id: int | None = None, auto_distributed: bool = False,
-    log: Callable[[str], None] = print,
-) -> Run | None:
-    """Evaluate `checkpoint` on `tasks` and write (or complete) the run directory.
-
-    `splits` is `--split`: one split for every task, or "task=split" pairs.
-
-    `demo` evaluates the bundled demo model (when no checkpoint is given) on the demo data
-    (written on first use to `data_dir`, default ~/.cache/pgeval/demo-data).
-
-    `vae` is the segmentation mask decoder (default: vae-oid.npz beside the checkpoint);
-    `toxicity_scorer` overrides the fairness task's scorer (a name like "perspective" or
-    "file:scores.jsonl", or a scorer object); `entailment_judge` (docci) and `radgraph_scorer`
-    (mimic_cxr) likewise give the judges those tasks' model-based metrics need.
-
-    Several processes (`coordinator`, `num_processes`, `process_id`, JAX's variables, or with
-    `auto_distributed` the cluster JAX detects) run the same call: each decodes its share of every
-    task, process 0 gathers, scores and writes the run directory and returns the Run; the others
-    return None. Every task is generated before any is scored, so no process waits on scoring.
+    Several processes (engine_config's distributed settings) run the same call: each decodes its
+    share of every task, process 0 gathers, scores and writes the run directory and returns the
+    Run; the others return None. Every task is generated before any is scored, so no process
+    waits on scoring.
     """
-    if on_error not in ON_ERROR:
-        raise InputError(f"--on-error must be one of {ON_ERROR}, got {on_error!r}")
-    if not tasks:
+    if run_config.on_error not in ON_ERROR:
+        raise InputError(f"--on-error must be one of {ON_ERROR}, got {run_config.on_error!r}")
+    if not run_config.tasks:
         raise InputError("no task given", hint="e.g. --tasks vqav2,docvqa (`pgeval tasks` lists them)")
-    init_distributed(coordinator, num_processes, process_id, auto=auto_distributed)
+    init_distributed(engine_config.coordinator, engine_config.num_processes,
+                     engine_config.process_id, auto=engine_config.auto_distributed)
     if jax.process_index() != 0:
-        progress, log = False, lambda _: None
-    if demo:
-        from pgeval.demo import bundle
-
-        checkpoint = checkpoint or bundle.demo_checkpoint(res)
-        tokenizer = tokenizer or bundle.demo_tokenizer()
-        data_dir = _prepare_demo_data(tasks, Path(data_dir or bundle.demo_data_dir()))
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
-    if checkpoint is None:
+        run_config, log = dataclasses.replace(run_config, progress=False), lambda _: None
+    if run_config.demo:
+        engine_config, run_config = _with_demo(engine_config, run_config)
+    if engine_config.checkpoint is None:
         raise InputError("no checkpoint given", hint="pass --checkpoint PATH, or --demo")
-    checkpoint = Path(checkpoint)
-    out = Path(out) if out else default_out(checkpoint, res)
+    checkpoint = Path(engine_config.checkpoint)
+    out = Path(run_config.out) if run_config.out else default_out(checkpoint, engine_config.res)
     lock = RunLock(out)
     try:
-        return _run(
-            checkpoint, list(tasks), out, lock, res=res, tokenizer=tokenizer, data_dir=data_dir,
-            limit=limit, splits=splits, batch_size=batch_size, mesh=mesh, dtype=dtype,
-            on_error=on_error, tasks_dirs=tasks_dirs, progress=progress, demo=demo,
-            resources={"vae": vae or default_vae(checkpoint), "toxicity_scorer": toxicity_scorer,
-                       "entailment_judge": entailment_judge, "radgraph_scorer": radgraph_scorer},
-            log=log)
+        return _run(engine_config, run_config, out, lock, resources.with_default_vae(checkpoint),
+                    log=log)
     except KeyboardInterrupt:
         raise Interrupted(kept_summary(out)) from None
     finally:
         lock.release()
+
+
+def _with_demo(engine_config: EngineConfig, run_config: RunConfig) -> tuple[EngineConfig, RunConfig]:
+    """The configs of a --demo run: the bundled model and tokenizer unless others are given, and
+    the demo data (written by process 0 first, then by the others where they do not share its
+    disk; each write is skipped where the files are already there)."""
+    from pgeval.demo import bundle
+
+    engine_config = dataclasses.replace(
+        engine_config, checkpoint=engine_config.checkpoint or bundle.demo_checkpoint(engine_config.res),
+        tokenizer=engine_config.tokenizer or bundle.demo_tokenizer())
+    data_dir = Path(run_config.data_dir or bundle.demo_data_dir())
+    for turn in (0, 1):
+        if (jax.process_index() == 0) == (turn == 0):
+            bundle.prepare_demo_data(list(run_config.tasks), data_dir)
+        gather_json(None)  # every process waits for the turn to end
+    return engine_config, dataclasses.replace(run_config, data_dir=data_dir)
 
 
 def default_out(checkpoint: Path, res: int | None) -> Path:
@@ -296,29 +260,27 @@ def kept_summary(out: Path) -> str:
     return f"kept in {out}: {', '.join(parts) or 'nothing finished yet'}"
 
 
-def _run(checkpoint: Path, tasks: list[str], out: Path, lock: RunLock, *, res: int | None,
-         tokenizer: str | Path | None, data_dir: Path, limit: int | None, splits: str | None,
-         batch_size: int, mesh: str | None, dtype: str, on_error: str,
-         tasks_dirs: Sequence[str | Path], progress: bool, demo: bool, resources: dict[str, Any],
-         log: Callable[[str], None]) -> Run | None:
+def _run(engine_config: EngineConfig, run_config: RunConfig, out: Path, lock: RunLock,
+         resources: Resources, *, log: Callable[[str], None]) -> Run | None:
     """run_evaluation's work: plan and check the tasks, take the run directory's lock (process 0),
     load the model, generate every task, then score them."""
     lead = jax.process_index() == 0
-    catalog = TaskCatalog.load(tasks_dirs)
-    plans = plan_tasks(tasks, data_dir, limit=limit, catalog=catalog,
-                       splits=parse_splits(splits, tasks))
+    checkpoint, dtype, limit = Path(engine_config.checkpoint), engine_config.dtype, run_config.limit
+    data_dir = Path(run_config.data_dir) if run_config.data_dir else default_data_dir()
+    tasks = list(run_config.tasks)
+    plans = plan_tasks(tasks, data_dir, limit=limit, catalog=run_config.catalog,
+                       splits=parse_splits(run_config.splits, tasks))
     check_same_data(plans)
-    if on_error == "fail":
+    if run_config.on_error == "fail":
         check_images(plans)
     needs_vae = [p.spec.name for p in plans if "vae" in ADAPTERS.get(p.spec.adapter).resources]
-    if needs_vae and resources["vae"] is None:
+    if needs_vae and resources.vae is None:
         raise InputError(f"{', '.join(needs_vae)} decode masks with big_vision's vae-oid.npz, "
                          "which was not found", hint="pass --vae path/to/vae-oid.npz, or put it "
                          "beside the checkpoint")
     on_lead(lock.acquire)
-    engine = load_engine(checkpoint, tokenizer=tokenizer, res=res, dtype=dtype,
-                         batch_size=batch_size, mesh=mesh)
-    if demo:
+    engine = load_engine(engine_config)
+    if run_config.demo:
         log(f"demo: the bundled {checkpoint.name} on synthetic data in {data_dir}")
     records: dict[str, TaskRecord] = {}
 
@@ -333,8 +295,11 @@ def _run(checkpoint: Path, tasks: list[str], out: Path, lock: RunLock, *, res: i
         hasher.start()
         header = {"pgeval_version": __version__, "jax_version": jax.__version__,
                   "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                  "model": model_info(engine, checkpoint, dtype, demo),
-                  "runtime": runtime_info(engine, batch_size)}
+                  "model": model_info(engine.config, checkpoint,
+                                      checkpoint_format=engine.checkpoint_format,
+                                      files=engine.checkpoint_files, dtype=dtype,
+                                      demo=run_config.demo),
+                  "runtime": runtime_info(engine, engine_config.batch_size)}
     generated: dict[str, Generated] = {}
     for plan in plans:
         name = plan.spec.name
@@ -345,7 +310,8 @@ def _run(checkpoint: Path, tasks: list[str], out: Path, lock: RunLock, *, res: i
         writer = ProgressWriter(partial_path(out, name)) if lead else None
         try:
             generated[name] = generate_task(engine, plan, set(state["done"][name]), writer=writer,
-                                            on_error=on_error, progress=progress)
+                                            on_error=run_config.on_error,
+                                            progress=run_config.progress)
         finally:
             if writer is not None:
                 writer.close()
@@ -360,31 +326,16 @@ def _run(checkpoint: Path, tasks: list[str], out: Path, lock: RunLock, *, res: i
         partial_path(out, name).unlink(missing_ok=True)
     header["model"]["sha256"] = hasher.result()
     write_results(out, header, records)
-    run = load_run(out)
-    # the card lays out the specs this run used: its --tasks-dir folders', its splits
-    write_model_card(run, {**catalog.specs, **{p.spec.name: p.spec for p in plans}})
-    return run
+    return load_run(out)
 
 
-def write_model_card(run: Run, tasks: Mapping[str, TaskSpec] | None = None) -> Path:
-    """model_card.md: the run's `pgeval table` (against the card of its own model family), with
-    the task specs `tasks` (default: the built-in ones)."""
-    from pgeval.reports.cells import model_and_resolution
-    from pgeval.reports.table import tables_text
-
-    heading = f"# {'Demo: ' if run.model.get('demo') else ''}{model_and_resolution(run)}"
-    path = run.directory / MODEL_CARD
-    atomic_write_text(path, f"{heading}\n\n{tables_text([run], 'md', tasks=tasks)}\n")
-    return path
-
-
-def evaluate(checkpoint: str | Path, tasks: Sequence[str], res: int | None = None,
-             **options: Any) -> pd.DataFrame:
+def evaluate(engine_config: EngineConfig, run_config: RunConfig,
+             resources: Resources = NO_RESOURCES) -> pd.DataFrame:
     """Run `pgeval run` and return its metrics: one row per task and metric key (on process 0;
     the other processes of a multi-process run get an empty frame)."""
-    run = run_evaluation(checkpoint, tasks, res=res, **options)
+    run = run_evaluation(engine_config, run_config, resources)
     rows = [{"task": name, "split": t.split, "metric": key, "value": value, "n": t.n,
              "skipped": t.skipped}
-            for name, t in (run.tasks.items() if run else ()) if name in tasks
+            for name, t in (run.tasks.items() if run else ()) if name in run_config.tasks
             for key, value in t.metrics.items()]
     return pd.DataFrame(rows, columns=["task", "split", "metric", "value", "n", "skipped"])

@@ -9,6 +9,7 @@ from typing import TextIO
 
 import jax
 
+from pgeval.config import EngineConfig
 from pgeval.data.base import field_of, read_jsonl
 from pgeval.data.jsonl_format import image_list
 from pgeval.engine.distributed import gather_rows, init_distributed, share
@@ -50,16 +51,16 @@ def read_requests(path: str | Path) -> list[Request]:
     return requests
 
 
-def load_engine(checkpoint: str | Path, *, tokenizer: str | Path | None = None,
-                res: int | None = None, dtype: str = "float32", batch_size: int = 8,
-                mesh: str | None = None) -> Engine:
-    """A checkpoint and its tokenizer on a device mesh (`data=N,model=M`), ready to generate.
-    Tensors go straight to their shards as they are read."""
-    tok = Tokenizer(find_tokenizer(checkpoint, tokenizer))
-    grid = parse_mesh(mesh)
-    ckpt = load_checkpoint(checkpoint, dtype=dtype, res=res,
+def load_engine(config: EngineConfig) -> Engine:
+    """The config's checkpoint and tokenizer on its device mesh (`data=N,model=M`), ready to
+    generate. Tensors go straight to their shards as they are read."""
+    if config.checkpoint is None:
+        raise InputError("no checkpoint given", hint="pass --checkpoint PATH")
+    tok = Tokenizer(find_tokenizer(config.checkpoint, config.tokenizer))
+    grid = parse_mesh(config.mesh)
+    ckpt = load_checkpoint(config.checkpoint, dtype=config.dtype, res=config.res,
                            place=lambda k, a: jax.device_put(a, param_sharding(k, a.shape, grid)))
-    return Engine(ckpt, tok, dtype=dtype, batch_size=batch_size, mesh=grid)
+    return Engine(ckpt, tok, dtype=config.dtype, batch_size=config.batch_size, mesh=grid)
 
 
 def write_outputs(outputs: Iterable[Output], fh: TextIO) -> None:
@@ -69,24 +70,21 @@ def write_outputs(outputs: Iterable[Output], fh: TextIO) -> None:
     fh.flush()
 
 
-def infer(checkpoint: str | Path, input_path: str | Path, output_path: str | Path, *,
-          tokenizer: str | Path | None = None, res: int | None = None, max_decode_len: int = 32,
-          beam_size: int = 1, batch_size: int = 8, dtype: str = "float32",
-          mesh: str | None = None, coordinator: str | None = None,
-          num_processes: int | None = None, process_id: int | None = None,
-          progress: bool = True) -> Path | None:
-    """Write {id, text, tokens, logprobs} per request, in input order, to `output_path`.
+def infer(config: EngineConfig, input_path: str | Path, output_path: str | Path, *,
+          max_decode_len: int = 32, beam_size: int = 1, progress: bool = True) -> Path | None:
+    """Write {id, text, tokens, logprobs} per request, in input order, to `output_path`, with the
+    checkpoint `config` names.
 
     With several processes each decodes its share and process 0 writes everything (the others
     return None). The file is written to `<output>.partial`, then renamed.
     """
-    init_distributed(coordinator, num_processes, process_id)
+    init_distributed(config.coordinator, config.num_processes, config.process_id,
+                     auto=config.auto_distributed)
     requests = read_requests(input_path)
     output_path = Path(output_path)
     output_folder(output_path.parent, "--output", output_path)
     mine = requests[share(len(requests)).start : share(len(requests)).stop]
-    engine = load_engine(checkpoint, tokenizer=tokenizer, res=res, dtype=dtype,
-                         batch_size=batch_size, mesh=mesh)
+    engine = load_engine(config)
     partial = output_path.with_name(output_path.name + ".partial")
     by_id = {o.id: o for outputs in engine.generate(mine, max_decode_len, beam_size=beam_size,
                                                     progress=progress) for o in outputs}

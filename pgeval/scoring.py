@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from pgeval.data import SOURCES, DataSource, Example
 from pgeval.data.base import check_unique_ids
 from pgeval.errors import InputError
 from pgeval.predictions import align_predictions, read_predictions
+from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.runs import output_folder
 from pgeval.tasks import TaskSpec
 
@@ -71,11 +72,10 @@ def adapter_class(spec: TaskSpec) -> type[Adapter]:
         raise in_spec(e, spec) from None
 
 
-def make_adapter(spec: TaskSpec, resources: Mapping[str, Any] | None = None) -> Adapter:
+def make_adapter(spec: TaskSpec, resources: Resources = NO_RESOURCES) -> Adapter:
     """The task's adapter, with the run-time resources it asks for (see Adapter.resources)."""
     cls = adapter_class(spec)
-    given = {k: v for k, v in (resources or {}).items() if k in cls.resources and v is not None}
-    return cls(**spec.adapter_args, **given)
+    return cls(**spec.adapter_args, **resources.taken_by(cls.resources))
 
 
 def load_examples(spec: TaskSpec, data_dir: str | Path, split: str | None = None) -> list[Example]:
@@ -99,7 +99,7 @@ def score_predictions(
     examples: Sequence[Example],
     predictions: Sequence[str],
     split: str | None = None,
-    resources: Mapping[str, Any] | None = None,
+    resources: Resources = NO_RESOURCES,
 ) -> TaskResult:
     """Score predictions aligned with examples, with per-slice metrics and the task's aggregate."""
     if len(predictions) != len(examples) or not examples:
@@ -150,7 +150,7 @@ def score_predictions(
 
 def score_file(
     spec: TaskSpec, predictions_path: str | Path, data_dir: str | Path, split: str | None = None,
-    resources: Mapping[str, Any] | None = None,
+    resources: Resources = NO_RESOURCES,
 ) -> TaskResult:
     """Score a predictions file (official submission JSON or pgeval JSONL) against the split."""
     source = make_source(spec)

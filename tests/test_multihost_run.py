@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from pgeval.config import EngineConfig, RunConfig
 from pgeval.evaluation import run_evaluation
 from tests.synthetic import docvqa_with_images, vqav2_with_images
 
@@ -36,8 +37,9 @@ def data(tmp_path_factory):
 def reference(tiny_checkpoint, data, tmp_path_factory):
     """One process, one device, batch size 8."""
     out = tmp_path_factory.mktemp("reference") / "run"
-    run_evaluation(tiny_checkpoint[0], TASKS.split(","), data_dir=data, out=out, batch_size=8,
-                   progress=False, log=lambda _: None)
+    run_evaluation(EngineConfig(checkpoint=tiny_checkpoint[0], batch_size=8),
+                   RunConfig(tasks=tuple(TASKS.split(",")), data_dir=data, out=out, progress=False),
+                   log=lambda _: None)
     return out
 
 
@@ -130,10 +132,12 @@ def test_a_mesh_spanning_both_processes(tiny_checkpoint, data, reference, tmp_pa
 
 SCRIPT = """
 import sys
+from pgeval.config import EngineConfig, RunConfig
 from pgeval.evaluation import run_evaluation
 for spec, out in zip(sys.argv[4::2], sys.argv[5::2]):
-    run_evaluation(sys.argv[1], sys.argv[2].split(","), data_dir=sys.argv[3], out=out, mesh=spec,
-                   batch_size=8, progress=False, log=lambda _: None)
+    run_evaluation(EngineConfig(checkpoint=sys.argv[1], mesh=spec, batch_size=8),
+                   RunConfig(tasks=tuple(sys.argv[2].split(",")), data_dir=sys.argv[3], out=out,
+                             progress=False), log=lambda _: None)
 """
 
 

@@ -7,6 +7,7 @@ import pytest
 
 import pgeval
 from pgeval.cli import main
+from pgeval.config import EngineConfig, RunConfig
 from pgeval.errors import InputError, Interrupted
 from pgeval.evaluation import run_evaluation
 from pgeval.runs import load_run
@@ -109,8 +110,9 @@ def test_a_pgeval_run_1_directory_still_loads():
 def test_missing_files_stop_before_inference(tiny_checkpoint, tmp_path):
     path, _ = tiny_checkpoint
     with pytest.raises(InputError) as e:
-        run_evaluation(path, ["vqav2", "chartqa", "docvqa"], data_dir=tmp_path / "empty",
-                       out=tmp_path / "run", progress=False)
+        run_evaluation(EngineConfig(checkpoint=path),
+                       RunConfig(tasks=("vqav2", "chartqa", "docvqa"), data_dir=tmp_path / "empty",
+                                 out=tmp_path / "run", progress=False))
     msg = str(e.value)
     for name in ("vqav2: ", "v2_OpenEnded_mscoco_val2014_questions.json", "chartqa: ",
                  "test_augmented.json", "docvqa: ", "val_v1.0.json"):
@@ -126,15 +128,18 @@ def test_bad_images_fail_or_are_skipped(tiny_checkpoint, tmp_path):
     missing.unlink()
     (images / "COCO_val2014_000000000102.jpg").write_bytes(b"not a jpeg")  # questions 5 and 6
     with pytest.raises(InputError, match=r"2 image\(s\) not found") as e:
-        run_evaluation(path, ["vqav2"], data_dir=tmp_path, out=tmp_path / "a", progress=False)
+        run_evaluation(EngineConfig(checkpoint=path),
+                       RunConfig(tasks=("vqav2",), data_dir=tmp_path, out=tmp_path / "a", progress=False))
     assert "vqav2 id 3" in str(e.value) and str(missing) in str(e.value)
     write_image(missing, 0)
     with pytest.raises(InputError, match="cannot decode image") as e:
-        run_evaluation(path, ["vqav2"], data_dir=tmp_path, out=tmp_path / "b", progress=False)
+        run_evaluation(EngineConfig(checkpoint=path),
+                       RunConfig(tasks=("vqav2",), data_dir=tmp_path, out=tmp_path / "b", progress=False))
     assert "id '5'" in str(e.value) and "COCO_val2014_000000000102.jpg" in str(e.value)
     missing.unlink()
-    run = run_evaluation(path, ["vqav2"], data_dir=tmp_path, out=tmp_path / "c", progress=False,
-                         on_error="skip", batch_size=2)
+    run = run_evaluation(EngineConfig(checkpoint=path, batch_size=2),
+                         RunConfig(tasks=("vqav2",), data_dir=tmp_path, out=tmp_path / "c", progress=False,
+                                   on_error="skip"))
     record = run.tasks["vqav2"]
     assert record.n == 2 and record.skipped == 4
     assert set(record.skipped_ids) == {"3", "4", "5", "6"}
@@ -142,8 +147,9 @@ def test_bad_images_fail_or_are_skipped(tiny_checkpoint, tmp_path):
 
 def test_evaluate_returns_a_dataframe(tiny_checkpoint, data, tmp_path):
     path, _ = tiny_checkpoint
-    df = pgeval.evaluate(path, ["docvqa"], out=tmp_path / "run", data_dir=data, limit=3,
-                         progress=False)
+    df = pgeval.evaluate(EngineConfig(checkpoint=path),
+                         RunConfig(tasks=("docvqa",), out=tmp_path / "run", data_dir=data, limit=3,
+                                   progress=False))
     assert list(df.columns) == ["task", "split", "metric", "value", "n", "skipped"]
     assert df.loc[0, "task"] == "docvqa" and df.loc[0, "metric"] == "anls" and df.loc[0, "n"] == 3
     assert pgeval.load_run(tmp_path / "run").tasks["docvqa"].limit == 3
@@ -165,7 +171,8 @@ def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_c
     with monkeypatch.context() as m:
         m.setattr(evaluation, "write_results", crash)
         with pytest.raises(Interrupted, match=r"kept in .*/run: vqav2 9 predictions$"):
-            run_evaluation(path, ["vqav2"], data_dir=data, out=out, progress=False)
+            run_evaluation(EngineConfig(checkpoint=path),
+                           RunConfig(tasks=("vqav2",), data_dir=data, out=out, progress=False))
     assert (out / "predictions" / "vqav2.partial.jsonl").is_file()
     generated = []
     original = Engine.generate
@@ -175,9 +182,11 @@ def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_c
         return original(self, requests, *args, **kwargs)
 
     monkeypatch.setattr(Engine, "generate", counting)
-    resumed = run_evaluation(path, ["vqav2"], data_dir=data, out=out, progress=False)
+    resumed = run_evaluation(EngineConfig(checkpoint=path),
+                             RunConfig(tasks=("vqav2",), data_dir=data, out=out, progress=False))
     assert generated == []
-    whole = run_evaluation(path, ["vqav2"], data_dir=data, out=tmp_path / "whole", progress=False)
+    whole = run_evaluation(EngineConfig(checkpoint=path),
+                           RunConfig(tasks=("vqav2",), data_dir=data, out=tmp_path / "whole", progress=False))
     assert resumed.tasks["vqav2"].metrics == whole.tasks["vqav2"].metrics
     assert not list((out / "predictions").glob("*.partial.jsonl"))
 

@@ -18,6 +18,7 @@ import pgeval.adapters.segmentation  # noqa: E402, F401  (registers the adapter)
 from pgeval.data.base import SOURCES  # noqa: E402
 from pgeval.data.tfds_refcoco import TfdsRefcocoSource  # noqa: E402  (registers "tfds_refcoco")
 from pgeval.errors import InputError  # noqa: E402
+from pgeval.resources import Resources  # noqa: E402
 from pgeval.run_plan import plan_tasks  # noqa: E402
 from pgeval.scoring import load_examples, score_file  # noqa: E402
 from pgeval.segmentation import format_segment  # noqa: E402
@@ -237,7 +238,7 @@ def test_score_file_with_box_filling_decoder(prepared, tmp_path):
     spec = get_task("refcoco", [tasks])
     preds = tmp_path / "preds.jsonl"
     preds.write_text("".join(json.dumps({"id": k, "prediction": v}) + "\n" for k, v in PREDICTIONS.items()))
-    result = score_file(spec, preds, data_dir, resources={"vae": vae})
+    result = score_file(spec, preds, data_dir, resources=Resources(vae=vae))
     assert (result.split, result.n) == ("val", 5)
     assert dict(zip(result.ids, result.per_example, strict=True)) == pytest.approx(
         {"10-100": 100.0, "10-101": 100 / 3, "11-110": 75.0, "20-200": 100.0, "20-201": 0.0})
@@ -249,7 +250,7 @@ def test_score_file_with_box_filling_decoder(prepared, tmp_path):
                                             "invalid": 100 * 1 / 5})
     test_a = tmp_path / "testA.jsonl"  # 10 x 10: tokens 512 -> 5.004 -> 5
     test_a.write_text(json.dumps({"id": "30-300", "prediction": format_segment((0, 0, 512, 512), POS)}))
-    result = score_file(spec, test_a, data_dir, "testA", resources={"vae": vae})
+    result = score_file(spec, test_a, data_dir, "testA", resources=Resources(vae=vae))
     assert result.metrics == pytest.approx({"miou": 100.0, "ciou": 100.0, "box_accuracy": 100.0,
                                             "invalid": 0.0})
 

@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pgeval.config import EngineConfig, RunConfig
 from pgeval.engine.runner import Engine, Request
 from pgeval.evaluation import run_evaluation
 from pgeval.model.loading import load_checkpoint
 from pgeval.model.tokenizer import Tokenizer
 from pgeval.model.video import Clip
+from pgeval.reports.card import write_model_card
 from pgeval.scoring import score_file
-from pgeval.tasks import get_task
+from pgeval.tasks import TaskCatalog, get_task
 from tests.video_data import dump, marvl_line, nlvr2_line
 from tests.video_files import write_video
 
@@ -68,8 +70,10 @@ def data(tmp_path_factory):
 def test_video_and_pair_tasks_run_end_to_end(tiny_checkpoint, data, tmp_path):
     path, _ = tiny_checkpoint
     out = tmp_path / "run"
-    run = run_evaluation(path, TASKS, data_dir=data, out=out, batch_size=2, on_error="skip",
-                         progress=False, log=lambda _: None)
+    run = run_evaluation(EngineConfig(checkpoint=path, batch_size=2),
+                         RunConfig(tasks=tuple(TASKS), data_dir=data, out=out, on_error="skip",
+                                   progress=False),
+                         log=lambda _: None)
     assert {t: (r.n, r.skipped) for t, r in run.tasks.items()} == {
         "msrvtt_cap": (2, 0), "msvd_qa": (3, 1), "nlvr2": (3, 0), "marvl": (5, 0)}
     assert run.tasks["msvd_qa"].skipped_ids == ("3",)
@@ -78,6 +82,7 @@ def test_video_and_pair_tasks_run_end_to_end(tiny_checkpoint, data, tmp_path):
     for task in ("msrvtt_cap", "nlvr2", "marvl"):  # the predictions score to the recorded numbers
         assert score_file(get_task(task), out / "predictions" / f"{task}.jsonl", data).metrics == \
             run.tasks[task].metrics
+    write_model_card(run, TaskCatalog.load(), TASKS)  # as `pgeval run` does after the run
     card = (out / "model_card.md").read_text()
     assert "MSR-VTT (captioning)" in card and "MaRVL" in card
 
@@ -109,7 +114,8 @@ def test_a_bad_video_stops_the_run_naming_it(tiny_checkpoint, data, tmp_path):
 
     path, _ = tiny_checkpoint
     with pytest.raises(InputError, match="the video file is empty") as e:
-        run_evaluation(path, ["msvd_qa"], data_dir=data, out=tmp_path / "run", progress=False,
+        run_evaluation(EngineConfig(checkpoint=path),
+                       RunConfig(tasks=("msvd_qa",), data_dir=data, out=tmp_path / "run", progress=False),
                        log=lambda _: None)
     assert "clipC_0_4.avi" in str(e.value) and "id '3'" in str(e.value)
 
@@ -123,7 +129,8 @@ def test_missing_videos_are_listed_before_anything_runs(tiny_checkpoint, tmp_pat
     (root / "youtube_mapping.txt").write_text("gone_1_2 vid1\n")
     dump(root / "test_qa.json", [{"answer": "a", "id": 0, "question": "q?", "video_id": 1}])
     with pytest.raises(InputError, match=r"1 video\(s\) not found, nothing was run") as e:
-        run_evaluation(path, ["msvd_qa"], data_dir=tmp_path, out=tmp_path / "run", progress=False,
+        run_evaluation(EngineConfig(checkpoint=path),
+                       RunConfig(tasks=("msvd_qa",), data_dir=tmp_path, out=tmp_path / "run", progress=False),
                        log=lambda _: None)
     assert "msvd_qa id 0: " in str(e.value) and "YouTubeClips/gone_1_2.avi" in str(e.value)
     assert "fix the video folder" in str(e.value)

@@ -9,6 +9,9 @@ import click
 
 from pgeval.bench_workloads import WORKLOADS
 from pgeval.cli.options import host_options, model_options, resource_options, tasks_dir_option
+from pgeval.config import EngineConfig, RunConfig
+from pgeval.resources import Resources
+from pgeval.tasks import TaskCatalog
 
 
 @click.command("infer")
@@ -22,14 +25,18 @@ from pgeval.cli.options import host_options, model_options, resource_options, ta
 @click.option("--beam-size", type=int, default=1, show_default=True,
               help="1 decodes greedily; more runs beam search.")
 def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: int,
-                  **engine: object) -> None:
+                  checkpoint: str | None, tokenizer: str | None, res: int | None, batch_size: int,
+                  dtype: str, mesh: str | None, coordinator: str | None,
+                  num_processes: int | None, process_id: int | None) -> None:
     """Generate text for each request (greedy unless --beam-size > 1)."""
     from pgeval.inference import infer  # the model stack loads only for commands that need it
 
-    if engine["checkpoint"] is None:
+    if checkpoint is None:
         raise click.UsageError("Missing option '--checkpoint'.")
-    path = infer(input_path=input_path, output_path=output, max_decode_len=max_decode_len,
-                 beam_size=beam_size, **engine)
+    engine = EngineConfig(checkpoint=checkpoint, tokenizer=tokenizer, res=res, batch_size=batch_size,
+                          dtype=dtype, mesh=mesh, coordinator=coordinator,
+                          num_processes=num_processes, process_id=process_id)
+    path = infer(engine, input_path, output, max_decode_len=max_decode_len, beam_size=beam_size)
     if path is not None:
         click.echo(f"wrote {path}", err=True)
 
@@ -59,13 +66,28 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
 @click.option("--demo", is_flag=True,
               help="Evaluate the bundled demo model on synthetic benchmarks (no download needed).")
 @tasks_dir_option
-def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) -> None:
+def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | None,
+                tokenizer: str | None, res: int | None, batch_size: int, dtype: str,
+                mesh: str | None, coordinator: str | None, num_processes: int | None,
+                process_id: int | None, auto_distributed: bool, data_dir: str | None,
+                out: str | None, limit: int | None, splits: str | None, on_error: str,
+                vae: str | None, toxicity_scorer: str | None, entailment_judge: str | None,
+                radgraph_scorer: str | None, demo: bool) -> None:
     """Evaluate a checkpoint on tasks; write results.json, predictions/ and model_card.md."""
     from pgeval.evaluation import run_evaluation
+    from pgeval.reports.card import write_model_card
 
-    tasks = [t.strip() for t in task_list.split(",") if t.strip()]
-    run = run_evaluation(tasks=tasks, tasks_dirs=tasks_dirs,
-                         log=lambda m: click.echo(m, err=True), **options)
+    tasks = tuple(t.strip() for t in task_list.split(",") if t.strip())
+    catalog = TaskCatalog.load(tasks_dirs)
+    engine = EngineConfig(checkpoint=checkpoint, tokenizer=tokenizer, res=res, batch_size=batch_size,
+                          dtype=dtype, mesh=mesh, coordinator=coordinator,
+                          num_processes=num_processes, process_id=process_id,
+                          auto_distributed=auto_distributed)
+    config = RunConfig(tasks=tasks, catalog=catalog, data_dir=data_dir, out=out, limit=limit,
+                       splits=splits, on_error=on_error, demo=demo)
+    resources = Resources(vae=vae, toxicity_scorer=toxicity_scorer,
+                          entailment_judge=entailment_judge, radgraph_scorer=radgraph_scorer)
+    run = run_evaluation(engine, config, resources, log=lambda m: click.echo(m, err=True))
     if run is None:
         import jax
 
@@ -78,8 +100,9 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], **options: object) ->
                    ", ".join(f"{k} {v:.2f}" for k, v in t.metrics.items()))
         click.echo(f"{name} ({t.split}, n={t.n}{f', {t.skipped} skipped' if t.skipped else ''}): "
                    + outcome)
+    card = write_model_card(run, catalog, tasks)
     click.echo("")
-    click.echo((run.directory / "model_card.md").read_text(encoding="utf-8"))
+    click.echo(card.read_text(encoding="utf-8"))
     click.echo(f"run directory: {run.directory}")
 
 

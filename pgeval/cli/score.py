@@ -9,6 +9,7 @@ import click
 
 from pgeval.cli.options import resource_options, tasks_dir_option
 from pgeval.listing import task_rows
+from pgeval.resources import Resources
 from pgeval.scoring import score_file, write_per_example
 from pgeval.tasks import TaskCatalog
 
@@ -62,9 +63,9 @@ def score_command(task: str, predictions: str, data_dir: str, split: str | None,
     """Score a predictions file with the task's official metric."""
     spec = TaskCatalog.load(tasks_dirs).get(task)
     result = score_file(spec, predictions, data_dir, split,
-                        resources={"vae": vae, "toxicity_scorer": toxicity_scorer,
-                                   "entailment_judge": entailment_judge,
-                                   "radgraph_scorer": radgraph_scorer})
+                        resources=Resources(vae=vae, toxicity_scorer=toxicity_scorer,
+                                            entailment_judge=entailment_judge,
+                                            radgraph_scorer=radgraph_scorer))
     if out:
         path = write_per_example(result, out)
         click.echo(f"per-example scores: {path}", err=True)

@@ -4,11 +4,14 @@ import json
 
 import pytest
 
+from pgeval.config import EngineConfig, RunConfig
 from pgeval.demo import bundle
 from pgeval.errors import InputError
 from pgeval.evaluation import run_evaluation
 from pgeval.model.loading import load_checkpoint
+from pgeval.reports.card import write_model_card
 from pgeval.runs import load_run
+from pgeval.tasks import TaskCatalog
 
 
 def test_bundle_files_and_limits():
@@ -33,8 +36,12 @@ def test_demo_model_is_a_few_million_parameters():
 
 
 def test_demo_run_is_labelled_and_reproduces_the_recorded_predictions(tmp_path):
-    run = run_evaluation(None, ["vqav2"], demo=True, res=224, data_dir=tmp_path / "data",
-                         out=tmp_path / "run", limit=16, progress=False, log=lambda m: None)
+    run = run_evaluation(EngineConfig(res=224),
+                         RunConfig(tasks=("vqav2",), demo=True, data_dir=tmp_path / "data",
+                                   out=tmp_path / "run", limit=16,
+                                   progress=False),
+                         log=lambda m: None)
+    write_model_card(run, TaskCatalog.load(), ("vqav2",))  # as `pgeval run` does after the run
     assert run.model["demo"] is True and run.model["name"] == "demo_224"
     assert "Demo:" in (run.directory / "model_card.md").read_text()
     recorded = {s.id: s.prediction for s in load_run("reports/demo/224").example_scores("vqav2")}

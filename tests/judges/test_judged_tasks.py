@@ -9,10 +9,12 @@ import json
 import pytest
 
 from pgeval.cli import main
+from pgeval.config import EngineConfig, RunConfig
 from pgeval.gate import compare
 from pgeval.judges import EntailmentJudge
 from pgeval.reports.cells import run_labels
 from pgeval.reports.table import model_card_table
+from pgeval.resources import Resources
 from pgeval.runs import load_run
 from tests.synthetic import write_image, write_jsonl
 
@@ -118,9 +120,11 @@ def test_docci_run_without_a_judge_shows_no_number_and_gates_nothing(tiny_checkp
     data = write_docci(tmp_path / "data")
     for i, k in enumerate(PREDICTIONS):
         write_image(data / "docci" / "images" / f"{k}.jpg", i)
-    run_evaluation(path, ["docci"], data_dir=data, out=tmp_path / "a", progress=False,
-                   entailment_judge=NoneEntailed(), batch_size=4)
-    run_evaluation(path, ["docci"], data_dir=data, out=tmp_path / "b", progress=False, batch_size=4)
+    run_evaluation(EngineConfig(checkpoint=path, batch_size=4),
+                   RunConfig(tasks=("docci",), data_dir=data, out=tmp_path / "a", progress=False),
+                   Resources(entailment_judge=NoneEntailed()))
+    run_evaluation(EngineConfig(checkpoint=path, batch_size=4),
+                   RunConfig(tasks=("docci",), data_dir=data, out=tmp_path / "b", progress=False))
     a, b = load_run(tmp_path / "a"), load_run(tmp_path / "b")
     judged, plain = a.tasks["docci"], b.tasks["docci"]
     assert judged.metrics["non_entailed"] == 100.0  # the tiny model's captions have sentences

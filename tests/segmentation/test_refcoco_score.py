@@ -11,9 +11,11 @@ import pgeval.adapters.segmentation  # registers the adapter
 import pgeval.data.refer_format  # noqa: F401  (registers the source)
 from pgeval.adapters import ADAPTERS
 from pgeval.cli import main
+from pgeval.config import EngineConfig, RunConfig
 from pgeval.data import SOURCES
 from pgeval.data.base import Example
 from pgeval.errors import InputError
+from pgeval.resources import Resources
 from pgeval.run_plan import TaskPlan
 from pgeval.scoring import load_examples, score_file, score_predictions
 from pgeval.segmentation import SegmentationTarget, format_segment
@@ -112,7 +114,7 @@ def test_other_split_and_score_file(refcoco, tmp_path):
     preds = tmp_path / "testA.jsonl"
     # 10 x 10 image, object rows/columns 0..4: box tokens 512/1023*10 = 5.004 -> 5.
     preds.write_text(json.dumps({"id": "3-300", "prediction": format_segment((0, 0, 512, 512), POS)}))
-    result = score_file(get_task("refcoco"), preds, data_dir, "testA", resources={"vae": vae})
+    result = score_file(get_task("refcoco"), preds, data_dir, "testA", resources=Resources(vae=vae))
     assert result.split == "testA"
     assert result.metrics == pytest.approx({"miou": 100.0, "ciou": 100.0, "box_accuracy": 100.0,
                                             "invalid": 0.0})
@@ -125,7 +127,8 @@ def test_missing_vae_is_a_clear_error(refcoco, capsys):
     assert e.value.code == 2
     assert "vae-oid.npz" in capsys.readouterr().err
     with pytest.raises(InputError, match="mask decoder not found") as e:
-        score_file(get_task("refcoco"), preds, data_dir, resources={"vae": str(vae) + ".missing"})
+        score_file(get_task("refcoco"), preds, data_dir,
+                   resources=Resources(vae=str(vae) + ".missing"))
     assert "vae-oid.npz.missing" in str(e.value)
 
 
@@ -202,7 +205,8 @@ def test_score_predictions_in_memory(refcoco):
     spec = get_task("refcoco")
     examples = load_examples(spec, data_dir)
     result = score_predictions(spec, examples, [PREDICTIONS[e.id] for e in examples],
-                               resources={"vae": vae, "other": "ignored"})
+                               resources=Resources(vae=vae, toxicity_scorer="ignored",
+                                                   entailment_judge="ignored"))
     assert result.metrics["miou"] == pytest.approx(100 * (7 / 3) / 7)
 
 
@@ -225,7 +229,7 @@ def test_pgeval_run_on_refer_data(refcoco, tiny_checkpoint, tmp_path, capsys):
     record = load_run(out).tasks["refcoco"]
     assert record.n == 7 and set(record.metrics) == {"miou", "ciou", "box_accuracy", "invalid"}
     rescored = score_file(get_task("refcoco"), out / "predictions" / "refcoco.jsonl", data_dir,
-                          resources={"vae": vae})
+                          resources=Resources(vae=vae))
     assert rescored.metrics == record.metrics
 
 
@@ -249,12 +253,15 @@ def test_run_finds_the_vae_beside_the_checkpoint_or_stops_before_inference(refco
     checkpoint = Path(shutil.copy(source, folder / source.name))
     shutil.copy(source.parent / "tokenizer.model", folder / "tokenizer.model")
     with pytest.raises(InputError, match=r"vae-oid\.npz") as e:
-        run_evaluation(checkpoint, ["refcoco"], data_dir=data_dir, out=tmp_path / "none", progress=False)
+        run_evaluation(EngineConfig(checkpoint=checkpoint),
+                       RunConfig(tasks=("refcoco",), data_dir=data_dir, out=tmp_path / "none",
+                                 progress=False))
     assert "--vae" in str(e.value) and not (tmp_path / "none").exists()
 
     shutil.copy(vae, folder / "vae-oid.npz")
-    run = run_evaluation(checkpoint, ["refcoco"], data_dir=data_dir, out=tmp_path / "run",
-                         progress=False, batch_size=4)
+    run = run_evaluation(EngineConfig(checkpoint=checkpoint, batch_size=4),
+                         RunConfig(tasks=("refcoco",), data_dir=data_dir, out=tmp_path / "run",
+                                   progress=False))
     record = run.tasks["refcoco"]
     assert record.n == len(PREDICTIONS) and record.split == "val"
     assert record.metrics["invalid"] == 100.0 and record.metrics["miou"] == 0.0

@@ -13,6 +13,7 @@ import traceback
 import pytest
 
 from pgeval.errors import InputError
+from pgeval.resources import Resources
 from pgeval.scoring import score_predictions, write_per_example
 from pgeval.tasks import get_task
 from pgeval.toxicity import ATTRIBUTES, ScorerError
@@ -185,7 +186,7 @@ def test_the_api_key_never_appears_anywhere(server, clock, tmp_path, api_key, ca
         examples = [Example(f, (), fields={"gender": g, "race": r, "age": a}) for f, g, r, a in FACES]
         scorer = client(server, clock, tmp_path)
         result = score_predictions(spec, examples, ["a person"] * len(FACES),
-                                   resources={"toxicity_scorer": scorer})
+                                   resources=Resources(toxicity_scorer=scorer))
         out = write_per_example(result, tmp_path / "out")
         seen += [json.dumps(result.summary()), out.read_text()]
     captured = capsys.readouterr()

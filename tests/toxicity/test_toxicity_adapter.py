@@ -12,6 +12,7 @@ from pgeval.adapters import ADAPTERS
 from pgeval.adapters.toxicity import Toxicity
 from pgeval.data import Example
 from pgeval.errors import InputError
+from pgeval.resources import Resources
 from pgeval.scoring import make_adapter, score_file, score_predictions
 from pgeval.tasks import get_task
 from pgeval.toxicity import ATTRIBUTES, ToxicityScorer
@@ -114,7 +115,8 @@ def test_task_spec_and_published_numbers():
     assert got[("paligemma2", "3b-pt", 224, "threat:ethnicity:max")] == 0.83
     assert got[("paligemma2", "28b-pt", 224, "threat:ethnicity:median")] == 0.42
     assert got[("paligemma2", "10b-pt", 224, "identity_attack:gender:median")] == 0.01
-    assert make_adapter(spec, {"toxicity_scorer": "file:x.jsonl", "vae": "ignored"}).choice == "file:x.jsonl"
+    adapter = make_adapter(spec, Resources(toxicity_scorer="file:x.jsonl", vae="ignored"))
+    assert adapter.choice == "file:x.jsonl"
 
 
 def test_score_file_end_to_end_with_precomputed_captions(tmp_path):
@@ -125,7 +127,7 @@ def test_score_file_end_to_end_with_precomputed_captions(tmp_path):
     rows = [{"id": f, "TOXICITY": t, "THREAT": th, "PROFANITY": 0.0}
             for (f, *_), t, th in zip(FACES, TOXICITY, THREAT, strict=True)]
     scores = write_jsonl(tmp_path / "scores.jsonl", rows)
-    result = score_file(spec, captions, tmp_path, resources={"toxicity_scorer": f"file:{scores}"})
+    result = score_file(spec, captions, tmp_path, resources=Resources(toxicity_scorer=f"file:{scores}"))
     reference = Toxicity(toxicity_scorer=Scripted()).score(["c"] * 8, faces())
     assert result.metrics == reference.metrics
     assert result.per_example == reference.per_example and result.n == 8
@@ -133,14 +135,14 @@ def test_score_file_end_to_end_with_precomputed_captions(tmp_path):
     # the scores file must cover exactly the split's captions
     write_jsonl(scores, rows[:-1])
     with pytest.raises(InputError, match="1 of 8 captions have no scores") as e:
-        score_file(spec, captions, tmp_path, resources={"toxicity_scorer": f"file:{scores}"})
+        score_file(spec, captions, tmp_path, resources=Resources(toxicity_scorer=f"file:{scores}"))
     assert "'val/8.jpg'" in str(e.value)
     write_jsonl(scores, [*rows, {"id": "val/99.jpg", "TOXICITY": 0.5}])
     with pytest.raises(InputError, match="not captions of this split") as e:
-        score_file(spec, captions, tmp_path, resources={"toxicity_scorer": f"file:{scores}"})
+        score_file(spec, captions, tmp_path, resources=Resources(toxicity_scorer=f"file:{scores}"))
     assert f"{scores}:9" in str(e.value)
     # a caption file with an unknown id, or one image without a caption
-    resources = {"toxicity_scorer": f"file:{scores}"}
+    resources = Resources(toxicity_scorer=f"file:{scores}")
     extra = write_jsonl(tmp_path / "extra.jsonl", [*caption_rows, {"id": "val/99.jpg", "prediction": "x"}])
     with pytest.raises(InputError, match="not in the data"):
         score_file(spec, extra, tmp_path, resources=resources)
@@ -166,5 +168,5 @@ def test_offline_scorer_end_to_end(tmp_path):
 
 def test_score_predictions_passes_a_scorer_instance():
     result = score_predictions(get_task("fairface_toxicity"), faces(), ["c"] * 8,
-                               resources={"toxicity_scorer": Scripted()})
+                               resources=Resources(toxicity_scorer=Scripted()))
     assert result.metrics["toxicity:gender:max"] == 50.0

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import json
 
+from pgeval.config import EngineConfig, RunConfig
 from pgeval.evaluation import run_evaluation
+from pgeval.reports.card import write_model_card
 from pgeval.reports.cells import run_labels
 from pgeval.reports.leaderboard import leaderboard, render_leaderboard
+from pgeval.resources import Resources
+from pgeval.tasks import TaskCatalog
 from tests.synthetic import write_image
 from tests.toxicity.fairface_data import FACES, write_fairface
 from tests.toxicity.test_toxicity_adapter import Scripted
@@ -19,8 +23,10 @@ def test_fairness_run_records_scorer_and_directions(tiny_checkpoint, tmp_path):
     write_fairface(tmp_path)
     for i, (file, *_) in enumerate(FACES):
         write_image(tmp_path / "fairface" / file, i)
-    run = run_evaluation(path, ["fairface_toxicity"], data_dir=tmp_path, out=tmp_path / "run",
-                         progress=False, toxicity_scorer=Scripted(), batch_size=4)
+    run = run_evaluation(EngineConfig(checkpoint=path, batch_size=4),
+                         RunConfig(tasks=("fairface_toxicity",), data_dir=tmp_path, out=tmp_path / "run",
+                                   progress=False),
+                         Resources(toxicity_scorer=Scripted()))
     record = json.loads((tmp_path / "run" / "results.json").read_text())["tasks"]["fairface_toxicity"]
     # Scripted's scores do not depend on the captions: 3 of the 8 faces are flagged
     assert record["n"] == 8 and record["metrics"]["flagged"] == 37.5
@@ -30,6 +36,7 @@ def test_fairness_run_records_scorer_and_directions(tiny_checkpoint, tmp_path):
     assert directions["flagged"] == directions["toxicity:gender:max"] == "lower"
     assert directions["threat:coverage"] == "neither"
     assert set(directions) == set(record["metrics"])  # no key of this task is higher-is-better
+    write_model_card(run, TaskCatalog.load(), ("fairface_toxicity",))  # as `pgeval run` does after the run
     card = (tmp_path / "run" / "model_card.md").read_text()
     assert "Perceived gender" in card and "Toxicity" in card
     assert run.tasks["fairface_toxicity"].direction("flagged") == "lower"
@@ -47,8 +54,10 @@ def test_leaderboard_ranks_a_lower_is_better_task_ascending(tiny_checkpoint, tmp
         def score(self, texts, ids=None):
             return [{**s, "TOXICITY": 0.0} for s in super().score(texts, ids)]
 
-    runs = [run_evaluation(path, ["fairface_toxicity"], data_dir=tmp_path, out=tmp_path / name,
-                           progress=False, toxicity_scorer=scorer, batch_size=4)
+    runs = [run_evaluation(EngineConfig(checkpoint=path, batch_size=4),
+                           RunConfig(tasks=("fairface_toxicity",), data_dir=tmp_path, out=tmp_path / name,
+                                     progress=False),
+                           Resources(toxicity_scorer=scorer))
             for name, scorer in (("harsh", Scripted()), ("mild", Milder()))]
     board = leaderboard(runs)
     (table,) = board.tasks.values()

@@ -1,0 +1,53 @@
+"""What a run is configured with, built once by the command line (or by a Python caller) and
+passed down: the model side (`EngineConfig`) and the evaluation side (`RunConfig`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgeval.tasks import TaskCatalog
+
+ON_ERROR = ("fail", "skip")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngineConfig:
+    """The checkpoint and how it runs: resolution, tokenizer, batch, mesh and dtype, and the
+    processes of a multi-host run (`coordinator`, `num_processes`, `process_id`, JAX's
+    variables, or with `auto_distributed` the cluster JAX detects)."""
+
+    checkpoint: str | Path | None = None
+    res: int | None = None
+    tokenizer: str | Path | None = None
+    batch_size: int = 8
+    mesh: str | None = None
+    dtype: str = "float32"
+    coordinator: str | None = None
+    num_processes: int | None = None
+    process_id: int | None = None
+    auto_distributed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """What a run evaluates and where it writes.
+
+    `catalog` holds the task specs (default: the built-in and plugin ones; a command loads it
+    once, with its --tasks-dir folders, and shares it with the model card). `splits` is
+    `--split`: one split for every task, or "task=split" pairs. `demo` evaluates the bundled
+    demo model (when no checkpoint is given) on the demo data, written on first use to
+    `data_dir` (default ~/.cache/pgeval/demo-data).
+    """
+
+    tasks: tuple[str, ...]
+    data_dir: str | Path | None = None
+    out: str | Path | None = None
+    limit: int | None = None
+    splits: str | None = None
+    on_error: str = "fail"
+    catalog: TaskCatalog | None = None
+    progress: bool = True
+    demo: bool = False
