@@ -22,7 +22,7 @@ from pgeval.engine.distributed import gather_json, share
 from pgeval.engine.runner import Engine, Output, Request
 from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError
-from pgeval.partial import ProgressWriter
+from pgeval.partial import ProgressSink
 from pgeval.run_plan import TaskPlan
 
 
@@ -53,7 +53,7 @@ def check_same_data(plans: Sequence[TaskPlan]) -> None:
                                   "shared --data-dir)")
 
 
-def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: ProgressWriter | None,
+def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: ProgressSink | None,
                   on_error: str, progress: bool) -> Generated:
     """Decode what is left of one task. `done` holds the ids already in the partial file;
     `writer` appends to it (process 0's, None elsewhere). With on_error "fail" an unreadable
@@ -77,7 +77,7 @@ def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: Pro
 
 
 def _gather_batches(batches: Iterator[list[Output]], errors: list[tuple[str, str]],
-                    writer: ProgressWriter | None, on_error: str, *, reports: bool) -> Generated:
+                    writer: ProgressSink | None, on_error: str, *, reports: bool) -> Generated:
     """After each batch, every process's outputs and unreadable inputs go to process 0, which
     appends them. `reports`: whether this process's account counts (when the same global batches
     run everywhere, process 0's is everyone's)."""

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from pgeval.errors import WriteError
 
@@ -21,12 +22,35 @@ RESUME = ("the lines before it are kept: free space (or fix the disk) and rerun 
 
 @dataclass
 class Progress:
+    """What a task has finished: predictions and the errors of examples that could not run, by id."""
+
     predictions: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def done(self) -> set[str]:
         return set(self.predictions) | set(self.errors)
+
+
+class ProgressSink(Protocol):
+    """Where generation puts finished examples: a ProgressWriter, or a ProgressRecorder."""
+
+    def predictions(self, items: Iterable[tuple[str, str]]) -> None: ...
+
+    def error(self, example_id: str, message: str) -> None: ...
+
+
+class ProgressRecorder:
+    """Keeps finished examples in memory (a task run without a run directory)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress()
+
+    def predictions(self, items: Iterable[tuple[str, str]]) -> None:
+        self.progress.predictions.update(items)
+
+    def error(self, example_id: str, message: str) -> None:
+        self.progress.errors[example_id] = message
 
 
 def read_progress(path: Path) -> Progress:

@@ -27,16 +27,20 @@ from pgeval.tasks import TaskSpec
 class TaskResult:
     """One task's scores on one split. `directions` names the metric keys that do not improve
     upwards ("lower" or "neither", see Adapter.direction); `info` is the adapter's account of
-    how it scored (Scored.info)."""
+    how it scored (Scored.info). A run's task also lists the examples that could not run
+    (`skipped`, their ids); on a split without answers it is not `answered`: no metrics, and
+    None for every example's score."""
 
     task: str
     split: str
     metrics: dict[str, float]
     ids: list[str]
     predictions: list[str]
-    per_example: list[float]
+    per_example: list[float | None]
     directions: dict[str, str] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
+    answered: bool = True
 
     @property
     def n(self) -> int:

@@ -10,6 +10,9 @@ from pgeval.cli import main
 from pgeval.config import EngineConfig, RunConfig
 from pgeval.errors import InputError, Interrupted
 from pgeval.evaluation import run_evaluation
+from pgeval.inference import load_engine
+from pgeval.run_plan import plan_tasks
+from pgeval.run_task import run_task
 from pgeval.runs import load_run
 from pgeval.scoring import score_file
 from pgeval.tasks import get_task
@@ -100,6 +103,22 @@ def test_a_run_reads_each_task_spec_once(tiny_checkpoint, data, tmp_path, monkey
     assert set(loads.values()) == {1} and len(loads) == len(pgeval.tasks.load_tasks())
 
 
+def test_run_task_generates_and_scores_a_plan_in_memory(tiny_checkpoint, data, tmp_path):
+    """run_task is a run's work on one task without its run directory: the same predictions and
+    metrics as `pgeval run`, and no file written."""
+    path, _ = tiny_checkpoint
+    run = run_evaluation(EngineConfig(checkpoint=path, batch_size=2),
+                         RunConfig(tasks=("docvqa",), data_dir=data, out=tmp_path / "run", limit=3,
+                                   progress=False))
+    [plan] = plan_tasks(["docvqa"], data, limit=3)
+    before = sorted(data.rglob("*"))
+    result = run_task(load_engine(EngineConfig(checkpoint=path, batch_size=2)), plan)
+    assert sorted(data.rglob("*")) == before
+    assert result.metrics == run.tasks["docvqa"].metrics and result.skipped == ()
+    assert [(s.id, s.prediction) for s in run.example_scores("docvqa")] == list(
+        zip(result.ids, result.predictions, strict=True))
+
+
 def test_a_pgeval_run_1_directory_still_loads():
     """The demo runs recorded before results.json recorded aggregates and spec files."""
     run = load_run(Path(__file__).resolve().parents[1] / "reports" / "demo" / "448")
@@ -159,8 +178,8 @@ def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_c
                                                                           monkeypatch):
     """A crash after a task's predictions were scored but before results.json records the task
     must not cost the task: the rerun generates nothing and gives the same results."""
-    import pgeval.evaluation as evaluation
     from pgeval.engine.runner import Engine
+    from pgeval.run_directory import RunDirectory
 
     path, _ = tiny_checkpoint
     out = tmp_path / "run"
@@ -169,7 +188,7 @@ def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_c
         raise KeyboardInterrupt
 
     with monkeypatch.context() as m:
-        m.setattr(evaluation, "write_results", crash)
+        m.setattr(RunDirectory, "write_results", crash)
         with pytest.raises(Interrupted, match=r"kept in .*/run: vqav2 9 predictions$"):
             run_evaluation(EngineConfig(checkpoint=path),
                            RunConfig(tasks=("vqav2",), data_dir=data, out=out, progress=False))

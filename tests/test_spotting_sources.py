@@ -199,7 +199,7 @@ def test_an_unreadable_image_stops_scoring_by_name(tmp_path):
 def test_the_ground_truth_folder_is_hashed_as_one_digest(tmp_path):
     """results.json's data_sha256 covers a folder of per-image ground-truth files: one digest that
     changes when any file's content changes."""
-    from pgeval.evaluation import data_sha256
+    from pgeval.hashing import data_sha256
     from pgeval.run_plan import plan_tasks
 
     write_icdar15(tmp_path)
