@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pgeval.cli import main
 from pgeval.model.config import PaliGemmaConfig
+from tests.helpers import run_cli, task_toml, write_task_file
 from tests.reports.runs_fixture import make_run
 from tests.synthetic import vqav2_with_images, write_image, write_jsonl, write_vqav2
 
@@ -216,33 +216,6 @@ def requests(env: Env, rows: list[dict], *, image: bytes | None = b"") -> Path:
 def infer_args(env: Env, path: Path, *more: str) -> list[str]:
     return ["infer", "--checkpoint", str(env.npz), "--input", str(path), "--output",
             str(env.tmp / "out.jsonl"), "--max-decode-len", "2", *more]
-
-
-def spec_dir(env: Env, text: str) -> Path:
-    folder = env.tmp / "specs"
-    folder.mkdir()
-    (folder / "mytask.toml").write_text(text, encoding="utf-8")
-    return folder
-
-
-SPEC = """name = "mytask"
-title = "My task"
-family = "qa"
-metric = "Accuracy"
-prompt = "answer en {question}"
-max_decode_len = 8
-
-[data]
-source = "jsonl"
-split = "val"
-
-[data.splits.val]
-annotations = "val.jsonl"
-
-[scoring]
-adapter = "exact_match"
-keys = ["accuracy"]
-"""
 
 
 # -- score: annotation files ---------------------------------------------------------------------
@@ -786,33 +759,37 @@ def _(env: Env) -> Bad:
 
 @case("tasks-malformed-toml")
 def _(env: Env) -> Bad:
-    folder = spec_dir(env, SPEC.replace('metric = "Accuracy"', 'metric = Accuracy'))
+    folder = write_task_file(env.tmp / "specs",
+                             task_toml().replace('metric = "Accuracy"', 'metric = Accuracy')).parent
     return Bad(["tasks", "--tasks-dir", str(folder)], [f"{folder / 'mytask.toml'}:4", "malformed TOML"])
 
 
 @case("tasks-spec-missing-field")
 def _(env: Env) -> Bad:
-    folder = spec_dir(env, SPEC.replace('prompt = "answer en {question}"\n', ""))
+    folder = write_task_file(env.tmp / "specs",
+                             task_toml().replace('prompt = "answer en {question}"\n', "")).parent
     return Bad(["tasks", "--tasks-dir", str(folder)], [str(folder / "mytask.toml"), "'prompt'"])
 
 
 @case("tasks-unknown-adapter")
 def _(env: Env) -> Bad:
-    folder = spec_dir(env, SPEC.replace('"exact_match"', '"exact_mach"'))
+    folder = write_task_file(env.tmp / "specs",
+                             task_toml().replace('"exact_match"', '"exact_mach"')).parent
     return Bad(["tasks", "--tasks-dir", str(folder)],
                [str(folder / "mytask.toml"), "unknown adapter 'exact_mach'"])
 
 
 @case("tasks-unknown-source")
 def _(env: Env) -> Bad:
-    folder = spec_dir(env, SPEC.replace('source = "jsonl"', 'source = "jsonlines"'))
+    folder = write_task_file(env.tmp / "specs",
+                             task_toml().replace('source = "jsonl"', 'source = "jsonlines"')).parent
     return Bad(["tasks", "--tasks-dir", str(folder)],
                [str(folder / "mytask.toml"), "unknown data source 'jsonlines'"])
 
 
 @case("tasks-spec-utf16")
 def _(env: Env) -> Bad:
-    folder = spec_dir(env, SPEC)
+    folder = write_task_file(env.tmp / "specs").parent
     utf16(folder / "mytask.toml")
     return Bad(["tasks", "--tasks-dir", str(folder)], [str(folder / "mytask.toml"), "UTF-16"])
 
@@ -827,16 +804,14 @@ def env(tmp_path, tiny_checkpoint, tiny_tokenizer) -> Env:
 
 
 @pytest.mark.parametrize("build", CASES)
-def test_bad_input_is_reported_with_its_place(build, env, capsys, monkeypatch):
+def test_bad_input_is_reported_with_its_place(build, env, monkeypatch):
     monkeypatch.chdir(env.tmp)  # anything a command writes by default stays in the case's folder
     bad = build(env)
-    with pytest.raises(SystemExit) as e:
-        main(bad.argv)
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert e.value.code == bad.code, text
+    result = run_cli(*bad.argv)
+    text = result.stdout + result.stderr
+    assert result.exit_code == bad.code, text
     assert "Traceback" not in text
     missing = [name for name in bad.names if name not in text]
     assert not missing, f"the message lacks {missing}:\n{text}"
     if bad.code == 2:
-        assert "error" in out.err.lower(), text
+        assert "error" in result.stderr.lower(), text

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from pgeval.cli import cli, gate_command, main
 from pgeval.errors import InputError
 from pgeval.gate import compare
 from pgeval.gate_stats import paired_interval
 from pgeval.reports.gate_report import render_gate
 from pgeval.runs import TaskRecord, load_run, write_results
+from tests.helpers import run_cli
 
 Example = tuple[str, float, str | None]  # id, score (0..100), slice
 
@@ -84,10 +83,6 @@ def regression(tmp_path) -> tuple[Path, Path]:
     return write_run(tmp_path, "base", {"vqa": base}), write_run(tmp_path, "cur", {"vqa": cur})
 
 
-def invoke(*args: object):
-    return CliRunner().invoke(gate_command, [str(a) for a in args])
-
-
 def row(report, metric: str, task: str = "vqa"):
     (r,) = [r for r in report.rows if r.task == task and r.metric == metric]
     return r
@@ -95,7 +90,7 @@ def row(report, metric: str, task: str = "vqa"):
 
 def test_real_regression_is_a_significant_drop(regression):
     base, cur = regression
-    result = invoke("--baseline", base, "--current", cur)
+    result = run_cli("gate", "--baseline", base, "--current", cur)
     assert result.exit_code == 1, result.output
     assert "significant drop" in result.output
     assert result.output.rstrip().endswith("gate: FAIL (1 metric got worse)")
@@ -114,7 +109,7 @@ def test_noise_passes(tmp_path):
     base = base_examples()
     cur = flip(base, down=3, up=3)
     b, c = write_run(tmp_path, "base", {"vqa": base}), write_run(tmp_path, "cur", {"vqa": cur})
-    result = invoke("--baseline", b, "--current", c)
+    result = run_cli("gate", "--baseline", b, "--current", c)
     assert result.exit_code == 0, result.output
     assert result.output.rstrip().endswith("gate: PASS")
     r = row(compare(load_run(b), load_run(c), max_drop=None, alpha=0.05), "accuracy")
@@ -126,10 +121,10 @@ def test_max_drop_threshold(tmp_path):
     base = base_examples()
     b = write_run(tmp_path, "base", {"vqa": base})
     c = write_run(tmp_path, "cur", {"vqa": flip(base, down=6, up=0)})  # 78.5%
-    ok = invoke("--baseline", b, "--current", c, "--max-drop", 2)
+    ok = run_cli("gate", "--baseline", b, "--current", c, "--max-drop", 2)
     assert ok.exit_code == 0, ok.output
     assert "-1.50" in ok.output and ok.output.rstrip().endswith("gate: PASS")
-    bad = invoke("--baseline", b, "--current", c, "--max-drop", 1)
+    bad = run_cli("gate", "--baseline", b, "--current", c, "--max-drop", 1)
     assert bad.exit_code == 1, bad.output
     assert bad.output.rstrip().endswith("gate: FAIL (1 metric got worse)")
     r = row(compare(load_run(b), load_run(c), max_drop=1, alpha=0.05), "accuracy")
@@ -141,7 +136,7 @@ def test_drop_in_one_slice_is_reported_on_that_slice(tmp_path):
     other = [(f"o{i:03d}", 100.0 if i % 5 < 3 else 0.0, "other") for i in range(200)]  # 60%
     b = write_run(tmp_path, "base", {"vqa": yes_no + other})
     c = write_run(tmp_path, "cur", {"vqa": flip(yes_no, down=40, up=0) + other})
-    result = invoke("--baseline", b, "--current", c)
+    result = run_cli("gate", "--baseline", b, "--current", c)
     assert result.exit_code == 1, result.output
     report = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
     dropped = row(report, "accuracy:yes/no")
@@ -191,7 +186,7 @@ def test_a_recorded_aggregate_is_used_rather_than_inferred(tmp_path, recorded, s
 
 def test_baseline_as_results_json_path(regression):
     base, cur = regression
-    result = invoke("--baseline", base / "results.json", "--current", cur, "--json")
+    result = run_cli("gate", "--baseline", base / "results.json", "--current", cur, "--json")
     assert result.exit_code == 1, result.output
     (r,) = [r for r in json.loads(result.stdout)["rows"] if r["metric"] == "accuracy"]
     assert r["n_paired"] == 392 and r["delta"] == -10.0 and r["verdict"] == "significant drop"
@@ -199,7 +194,7 @@ def test_baseline_as_results_json_path(regression):
 
 def test_json_output(regression):
     base, cur = regression
-    result = invoke("--baseline", base, "--current", cur, "--json")
+    result = run_cli("gate", "--baseline", base, "--current", cur, "--json")
     data = json.loads(result.stdout)
     assert data["failed"] is True and data["n_failed"] == 1 and data["alpha"] == 0.05
     assert data["max_drop"] is None
@@ -248,40 +243,33 @@ def test_bootstrap_is_deterministic_and_degenerate_differences_give_the_point():
 # Exit code 2 comes from the main CLI, which turns an InputError into exit 2.
 
 
-def run_main(monkeypatch, capsys, *args: object) -> tuple[int, str]:
-    monkeypatch.setitem(cli.commands, "gate", gate_command)
-    with pytest.raises(SystemExit) as e:
-        main(["gate", *(str(a) for a in args)])
-    return e.value.code, capsys.readouterr().err
-
-
-def test_missing_baseline_exits_2(regression, monkeypatch, capsys):
+def test_missing_baseline_exits_2(regression):
     _, cur = regression
-    code, err = run_main(monkeypatch, capsys, "--baseline", cur.parent / "nope", "--current", cur)
-    assert code == 2 and "no results.json" in err
+    result = run_cli("gate", "--baseline", cur.parent / "nope", "--current", cur)
+    assert result.exit_code == 2 and "no results.json" in result.stderr
 
 
 @pytest.mark.parametrize("text", ["{not json", '{"schema": "pgeval.run/1", "tasks": [1, 2]}',
                                   '{"schema": "pgeval.run/1", "tasks": {"vqa": {"metrics": 3}}}'])
-def test_malformed_results_exit_2(regression, monkeypatch, capsys, text):
+def test_malformed_results_exit_2(regression, text):
     base, cur = regression
     (base / "results.json").write_text(text, encoding="utf-8")
-    code, err = run_main(monkeypatch, capsys, "--baseline", base, "--current", cur)
-    assert code == 2 and "results.json" in err
+    result = run_cli("gate", "--baseline", base, "--current", cur)
+    assert result.exit_code == 2 and "results.json" in result.stderr
 
 
-def test_no_task_in_common_exits_2(tmp_path, monkeypatch, capsys):
+def test_no_task_in_common_exits_2(tmp_path):
     b = write_run(tmp_path, "base", {"vqa": base_examples()})
     c = write_run(tmp_path, "cur", {"gqa": base_examples()})
-    code, err = run_main(monkeypatch, capsys, "--baseline", b, "--current", c)
-    assert code == 2 and "no task in common" in err
+    result = run_cli("gate", "--baseline", b, "--current", c)
+    assert result.exit_code == 2 and "no task in common" in result.stderr
 
 
-def test_ids_that_never_overlap_exit_2(tmp_path, monkeypatch, capsys):
+def test_ids_that_never_overlap_exit_2(tmp_path):
     b = write_run(tmp_path, "base", {"vqa": base_examples()})
     c = write_run(tmp_path, "cur", {"vqa": [("z" + i, v, s) for i, v, s in base_examples()]})
-    code, err = run_main(monkeypatch, capsys, "--baseline", b, "--current", c)
-    assert code == 2 and "no example id is scored in both runs" in err
+    result = run_cli("gate", "--baseline", b, "--current", c)
+    assert result.exit_code == 2 and "no example id is scored in both runs" in result.stderr
 
 
 def test_duplicate_ids_are_an_input_error(tmp_path):
@@ -308,7 +296,7 @@ def test_nan_metric_is_not_compared_and_prints_as_null(tmp_path):
     base = base_examples()
     b = write_run(tmp_path, "base", {"vqa": base}, extra={"vqa": {"bleu": float("nan")}})
     c = write_run(tmp_path, "cur", {"vqa": base}, extra={"vqa": {"bleu": 10.0}})
-    result = invoke("--baseline", b, "--current", c, "--json")
+    result = run_cli("gate", "--baseline", b, "--current", c, "--json")
     assert result.exit_code == 0, result.output
     (r,) = [r for r in json.loads(result.stdout)["rows"] if r["metric"] == "bleu"]
     assert (r["baseline"], r["current"], r["delta"], r["verdict"]) == (None, 10.0, None, "not compared")
@@ -330,13 +318,13 @@ def test_lower_is_better_fails_on_a_rise_and_passes_a_fall(tmp_path):
     assert (rose.baseline, rose.current, rose.delta) == (20.0, 32.5, 12.5)
     assert rose.direction == "lower" and 0 < rose.ci_low < 12.5 < rose.ci_high
     assert rose.verdict == "significant rise" and rose.failed
-    result = invoke("--baseline", b, "--current", w)
+    result = run_cli("gate", "--baseline", b, "--current", w)
     assert result.exit_code == 1 and "lower is better: tox flagged" in result.output
     assert result.output.rstrip().endswith("gate: FAIL (1 metric got worse)")
 
     fell = row(compare(load_run(b), load_run(g), max_drop=None, alpha=0.05), "flagged", task="tox")
     assert fell.delta == -12.5 and fell.ci_high < 0 and fell.verdict == "ok"
-    assert invoke("--baseline", b, "--current", g).exit_code == 0
+    assert run_cli("gate", "--baseline", b, "--current", g).exit_code == 0
     for max_drop, verdict in ((13, "ok"), (12, "rise")):
         report = compare(load_run(b), load_run(w), max_drop=max_drop, alpha=0.05)
         assert row(report, "flagged", task="tox").verdict == verdict

@@ -13,8 +13,8 @@ from pgeval.data import SOURCES
 from pgeval.errors import InputError
 from pgeval.scoring import load_examples, score_predictions
 from pgeval.tasks import get_task
+from tests.helpers import run_cli, score_json
 from tests.synthetic import write_jsonl
-from tests.test_score_cli import run, score_json
 
 PIECE = "grandstaff_dataset/chopin/mazurkas/mazurka17-4"
 # Two systems as the release has them: the .bekrn cuts tokens into parts with "·" and numbers
@@ -40,14 +40,14 @@ def write_grandstaff(data_dir, systems=SYSTEMS, listed=None):
     return partition
 
 
-def test_grandstaff_score_worked_by_hand(capsys, tmp_path):
+def test_grandstaff_score_worked_by_hand(tmp_path):
     write_grandstaff(tmp_path)
     a, b = SYSTEMS
     preds = write_jsonl(tmp_path / "p.jsonl", [
         # the chord's 4e missing; the measure number is erased on both sides
         {"id": a, "prediction": "**ekern_1.0\t**ekern_1.0\n4C\t4c\n=3\t=3"},
         {"id": b, "prediction": ""}])
-    result = score_json(capsys, "--task", "grandstaff", "--predictions", str(preds),
+    result = score_json("--task", "grandstaff", "--predictions", str(preds),
                         "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"))
     assert result["split"] == "test" and result["n"] == 2
     m = result["metrics"]
@@ -142,9 +142,9 @@ def pubchem_predictions(tmp_path):
                                                                    "F[C@H](Cl)Br"], strict=True)])
 
 
-def test_pubchem_score_with_rdkit(capsys, tmp_path):
+def test_pubchem_score_with_rdkit(tmp_path):
     write_chemdraw(tmp_path)
-    result = score_json(capsys, "--task", "pubchem", "--predictions", str(pubchem_predictions(tmp_path)),
+    result = score_json("--task", "pubchem", "--predictions", str(pubchem_predictions(tmp_path)),
                         "--data-dir", str(tmp_path))
     # exact strings: only benzene (1 of 4); canonical (MolScribe): ethanol, the cis/trans pair
     # (its marks are dropped) and benzene (3 of 4); the enantiomer misses either way
@@ -152,10 +152,10 @@ def test_pubchem_score_with_rdkit(capsys, tmp_path):
     assert result["info"]["smiles_match"].startswith("canonical (RDKit 20")
 
 
-def test_pubchem_score_without_rdkit(capsys, tmp_path, monkeypatch):
+def test_pubchem_score_without_rdkit(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rdkit", None)  # as if RDKit were not installed
     write_chemdraw(tmp_path)
-    result = score_json(capsys, "--task", "pubchem", "--predictions", str(pubchem_predictions(tmp_path)),
+    result = score_json("--task", "pubchem", "--predictions", str(pubchem_predictions(tmp_path)),
                         "--data-dir", str(tmp_path))
     assert result["metrics"] == {"accuracy": 25.0}
     assert result["info"] == {"smiles_match": "exact string (RDKit not installed)"}
@@ -179,8 +179,8 @@ def test_pubchem_reads_molscribe_tables(tmp_path):
             load_examples(spec, tmp_path)
 
 
-def test_pubchem_missing_file_exits_2(capsys, tmp_path):
+def test_pubchem_missing_file_exits_2(tmp_path):
     preds = write_jsonl(tmp_path / "p.jsonl", [{"id": "x", "prediction": "C"}])
-    code, _, err = run(capsys, "score", "--task", "pubchem", "--predictions", str(preds),
-                       "--data-dir", str(tmp_path))
-    assert code == 2 and "synthetic/chemdraw.csv" in err
+    result = run_cli("score", "--task", "pubchem", "--predictions", str(preds),
+                     "--data-dir", str(tmp_path))
+    assert result.exit_code == 2 and "synthetic/chemdraw.csv" in result.stderr

@@ -14,10 +14,10 @@ import time
 import pytest
 
 import pgeval.partial
-from pgeval.cli import main
 from pgeval.errors import WriteError
 from pgeval.partial import read_progress
 from pgeval.runs import atomic_write_text
+from tests.helpers import run_cli
 from tests.synthetic import vqav2_with_images
 
 N = 150
@@ -129,8 +129,7 @@ def test_a_second_writer_is_refused_and_the_first_finishes_as_if_alone(setup, tm
     assert_same_as_whole(out, whole)
 
 
-def test_a_failing_write_stops_the_run_and_a_rerun_resumes(tiny_checkpoint, tmp_path, monkeypatch,
-                                                           capsys):
+def test_a_failing_write_stops_the_run_and_a_rerun_resumes(tiny_checkpoint, tmp_path, monkeypatch):
     """The disk fills up in the middle of a batch's lines: the run stops with exit 1 naming the
     file, and the same command, once there is room, completes it exactly."""
     path, _ = tiny_checkpoint
@@ -138,10 +137,9 @@ def test_a_failing_write_stops_the_run_and_a_rerun_resumes(tiny_checkpoint, tmp_
     vqav2_with_images(data, 12)
 
     def run(out):
-        with pytest.raises(SystemExit) as e:
-            main(["run", "--tasks", "vqav2", "--checkpoint", str(path), "--data-dir", str(data),
-                  "--out", str(out), "--batch-size", "4"])
-        return e.value.code, capsys.readouterr().err
+        result = run_cli("run", "--tasks", "vqav2", "--checkpoint", str(path), "--data-dir", str(data),
+                         "--out", str(out), "--batch-size", "4")
+        return result.exit_code, result.stderr
 
     assert run(tmp_path / "whole")[0] == 0
     out = tmp_path / "full"

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 import pgeval
-from pgeval.cli import main
 from pgeval.config import EngineConfig, RunConfig
 from pgeval.errors import InputError, Interrupted
 from pgeval.evaluation import run_evaluation
@@ -16,6 +15,7 @@ from pgeval.run_task import run_task
 from pgeval.runs import load_run
 from pgeval.scoring import score_file
 from pgeval.tasks import get_task
+from tests.helpers import run_cli
 from tests.synthetic import docvqa_with_images, vqav2_with_images, write_image
 
 
@@ -27,19 +27,13 @@ def data(tmp_path_factory):
     return root
 
 
-def run_cli(*args):
-    with pytest.raises(SystemExit) as e:
-        main([*args])
-    return e.value.code
-
-
-def test_run_writes_a_complete_run_directory(tiny_checkpoint, data, tmp_path, capsys):
+def test_run_writes_a_complete_run_directory(tiny_checkpoint, data, tmp_path):
     path, _ = tiny_checkpoint
     out = tmp_path / "run"
-    code = run_cli("run", "--tasks", "vqav2,docvqa", "--checkpoint", str(path), "--data-dir",
+    result = run_cli("run", "--tasks", "vqav2,docvqa", "--checkpoint", str(path), "--data-dir",
                    str(data), "--out", str(out), "--batch-size", "2")
-    assert code == 0, capsys.readouterr().err
-    assert f"run directory: {out}" in capsys.readouterr().out
+    assert result.exit_code == 0, result.stderr
+    assert f"run directory: {out}" in result.stdout
     raw = json.loads((out / "results.json").read_text())
     assert raw["schema"] == "pgeval.run/2"
     assert raw["tasks"]["vqav2"]["aggregate"] == "pooled"
@@ -64,7 +58,7 @@ def test_run_writes_a_complete_run_directory(tiny_checkpoint, data, tmp_path, ca
     assert "VQAv2" in card and "DocVQA" in card
 
 
-def test_the_model_card_uses_the_runs_own_task_specs(tiny_checkpoint, data, tmp_path, capsys):
+def test_the_model_card_uses_the_runs_own_task_specs(tiny_checkpoint, data, tmp_path):
     """A --tasks-dir spec overriding a built-in one titles the card's row, not the built-in."""
     path, _ = tiny_checkpoint
     specs = tmp_path / "specs"
@@ -73,15 +67,15 @@ def test_the_model_card_uses_the_runs_own_task_specs(tiny_checkpoint, data, tmp_
     (specs / "vqav2.toml").write_text(builtin.replace('title = "VQAv2"', 'title = "My VQAv2"', 1)
                                       .replace('metric = "Accuracy"', 'metric = "My accuracy"', 1))
     out = tmp_path / "run"
-    code = run_cli("run", "--tasks", "vqav2", "--checkpoint", str(path), "--data-dir", str(data),
+    result = run_cli("run", "--tasks", "vqav2", "--checkpoint", str(path), "--data-dir", str(data),
                    "--out", str(out), "--tasks-dir", str(specs), "--limit", "2")
-    assert code == 0, capsys.readouterr().err
+    assert result.exit_code == 0, result.stderr
     rows = [line.split("|")[1:3] for line in (out / "model_card.md").read_text().splitlines()
             if line.startswith("| ") and "VQAv2" in line]
     assert [[c.strip() for c in row] for row in rows] == [["My VQAv2", "My accuracy (val)"]]
 
 
-def test_a_run_reads_each_task_spec_once(tiny_checkpoint, data, tmp_path, monkeypatch, capsys):
+def test_a_run_reads_each_task_spec_once(tiny_checkpoint, data, tmp_path, monkeypatch):
     """Planning, scoring and the model card share one catalog: every spec file is parsed once."""
     import collections
 
@@ -96,9 +90,9 @@ def test_a_run_reads_each_task_spec_once(tiny_checkpoint, data, tmp_path, monkey
         return parse(spec_path)
 
     monkeypatch.setattr(pgeval.tasks, "load_task_file", counting)
-    code = run_cli("run", "--tasks", "vqav2,docvqa", "--checkpoint", str(path), "--data-dir",
+    result = run_cli("run", "--tasks", "vqav2,docvqa", "--checkpoint", str(path), "--data-dir",
                    str(data), "--out", str(tmp_path / "run"), "--limit", "2")
-    assert code == 0, capsys.readouterr().err
+    assert result.exit_code == 0, result.stderr
     assert loads["vqav2.toml"] == loads["docvqa.toml"] == 1
     assert set(loads.values()) == {1} and len(loads) == len(pgeval.tasks.load_tasks())
 

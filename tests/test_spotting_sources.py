@@ -10,8 +10,8 @@ from pgeval.errors import InputError
 from pgeval.metrics.spotting import Word
 from pgeval.scoring import load_examples, make_source, score_predictions
 from pgeval.tasks import get_task
+from tests.helpers import score_json
 from tests.synthetic import write_jsonl
-from tests.test_score_cli import score_json
 
 BOM = "\ufeff"
 
@@ -148,11 +148,11 @@ ICDAR_PREDICTIONS = {
 }
 
 
-def test_icdar15_score_end_to_end(capsys, tmp_path):
+def test_icdar15_score_end_to_end(tmp_path):
     write_icdar15(tmp_path / "data")
     preds = write_jsonl(tmp_path / "p.jsonl",
                         [{"id": k, "prediction": v} for k, v in ICDAR_PREDICTIONS.items()])
-    result = score_json(capsys, "--task", "icdar15", "--predictions", str(preds),
+    result = score_json("--task", "icdar15", "--predictions", str(preds),
                         "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "out"))
     assert result["n"] == 3
     m = result["metrics"]
@@ -168,7 +168,7 @@ def test_icdar15_score_end_to_end(capsys, tmp_path):
     assert [r["score"] for r in rows] == pytest.approx([50.0, 200 / 3, 100.0])
 
 
-def test_total_text_score_end_to_end(capsys, tmp_path):
+def test_total_text_score_end_to_end(tmp_path):
     write_total_text(tmp_path / "data")
     preds = write_jsonl(tmp_path / "p.jsonl", [
         # nauGHTY's box with the wrong case; the curved Joe's inside its box (IoU 4000 / 4500);
@@ -177,7 +177,7 @@ def test_total_text_score_end_to_end(capsys, tmp_path):
                                      "<loc0005><loc0200><loc0050><loc0300> Joe's ; "
                                      "<loc0010><loc0400><loc0050><loc0500> #"},
         {"id": "img2", "prediction": "<loc0000><loc0000><loc0100><loc0100> ,"}])
-    result = score_json(capsys, "--task", "total_text", "--predictions", str(preds),
+    result = score_json("--task", "total_text", "--predictions", str(preds),
                         "--data-dir", str(tmp_path / "data"))
     m = result["metrics"]
     # 3 predictions, 3 words, all 3 detected, 2 recognized

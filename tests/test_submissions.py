@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from pgeval.cli import main
 from pgeval.data.base import SubmissionFormat
 from pgeval.errors import InputError
 from pgeval.reports.table import model_card_table, render
 from pgeval.runs import load_run
 from pgeval.submissions import submission_entries
+from tests.helpers import run_cli
 from tests.reports.test_table import cell, md_rows
 from tests.synthetic import _dump, write_image
 
@@ -55,15 +55,14 @@ def check_list_layout(path, id_key, ids, id_type):
     return {e[id_key]: e["answer"] for e in entries}
 
 
-def test_test_splits_write_submission_files(tiny_checkpoint, test_data, tmp_path, capsys):
+def test_test_splits_write_submission_files(tiny_checkpoint, test_data, tmp_path):
     path, _ = tiny_checkpoint
     out = tmp_path / "run"
-    with pytest.raises(SystemExit) as e:
-        main(["run", "--tasks", "vqav2,docvqa,vizwiz_vqa", "--checkpoint", str(path),
-              "--data-dir", str(test_data), "--out", str(out), "--batch-size", "2",
-              "--split", "vqav2=test-dev,docvqa=test,vizwiz_vqa=test"])
-    assert e.value.code == 0, capsys.readouterr().err
-    printed = capsys.readouterr().out
+    result = run_cli("run", "--tasks", "vqav2,docvqa,vizwiz_vqa", "--checkpoint", str(path),
+                     "--data-dir", str(test_data), "--out", str(out), "--batch-size", "2",
+                     "--split", "vqav2=test-dev,docvqa=test,vizwiz_vqa=test")
+    assert result.exit_code == 0, result.stderr
+    printed = result.stdout
     run = load_run(out)
     files = {
         "vqav2": ("vqa_OpenEnded_mscoco_test-dev2015_pgeval_results.json", "question_id", VQA_IDS, int),
@@ -105,9 +104,8 @@ def test_integer_ids_are_required_where_the_server_wants_them():
 def test_an_unknown_split_names_the_task_and_its_splits(tiny_checkpoint, test_data, tmp_path,
                                                         capsys):
     path, _ = tiny_checkpoint
-    with pytest.raises(SystemExit) as e:
-        main(["run", "--tasks", "vqav2", "--checkpoint", str(path), "--data-dir", str(test_data),
-              "--out", str(tmp_path / "r"), "--split", "testdev"])
-    assert e.value.code == 2
-    err = capsys.readouterr().err
+    result = run_cli("run", "--tasks", "vqav2", "--checkpoint", str(path), "--data-dir", str(test_data),
+                     "--out", str(tmp_path / "r"), "--split", "testdev")
+    assert result.exit_code == 2
+    err = result.stderr
     assert "task vqav2" in err and "val, minival, test-dev, test" in err

@@ -9,8 +9,8 @@ from pgeval.data.base import SOURCES
 from pgeval.errors import InputError
 from pgeval.metrics.table_html import rebuild_html
 from pgeval.tasks import get_task
+from tests.helpers import run_cli, score_json
 from tests.synthetic import write_jsonl
-from tests.test_score_cli import run, score_json
 
 # A 2 x 2 table with a header row; the second body cell spans two columns, as PubTabNet writes
 # its tokens (`<td`, ` colspan="2"`, `>`), single characters and inline markup as cell tokens.
@@ -100,7 +100,7 @@ def write_pubtabnet(root):
     ])
 
 
-def test_pubtabnet_score_end_to_end(capsys, tmp_path):
+def test_pubtabnet_score_end_to_end(tmp_path):
     write_pubtabnet(tmp_path / "data" / "pubtabnet")  # --data-dir holds a folder per task
     preds = write_jsonl(tmp_path / "p.jsonl", [
         # the same table, with PaliGemma location pieces for the cell boxes: 100 on every metric
@@ -111,7 +111,7 @@ def test_pubtabnet_score_end_to_end(capsys, tmp_path):
         # nothing to read: 0 on every metric, and counted
         {"id": "PMC3.png", "prediction": ""},
     ])
-    result = score_json(capsys, "--task", "pubtabnet", "--predictions", str(preds),
+    result = score_json("--task", "pubtabnet", "--predictions", str(preds),
                         "--data-dir", str(tmp_path / "data"))
     assert result["split"] == "val" and result["n"] == 3
     assert result["info"] == {"unreadable_predictions": 1}
@@ -122,7 +122,7 @@ def test_pubtabnet_score_end_to_end(capsys, tmp_path):
     assert m["grits_con"] == pytest.approx((100 + 100 * 2 / 3 + 0) / 3)
 
 
-def test_fintabnet_score_end_to_end(capsys, tmp_path):
+def test_fintabnet_score_end_to_end(tmp_path):
     root = tmp_path / "data"
     (root / "fintabnet").mkdir(parents=True)
     write_jsonl(root / "fintabnet" / "FinTabNet_1.0.0_cell_test.jsonl", [
@@ -138,7 +138,7 @@ def test_fintabnet_score_end_to_end(capsys, tmp_path):
         # GriTS-Con: S = 1 + 2 * 2 / 6 ("R&B" vs "R&D") + 1 + 0, 2 * S / 8
         {"id": 8, "prediction": HTML.replace("R&amp;D", "R&amp;B").replace(' colspan="2"', "")},
         ])
-    result = score_json(capsys, "--task", "fintabnet", "--predictions", str(preds),
+    result = score_json("--task", "fintabnet", "--predictions", str(preds),
                         "--data-dir", str(root))
     m = result["metrics"]
     assert result["split"] == "test" and result["n"] == 2
@@ -157,8 +157,8 @@ def test_task_specs_print_the_cards_columns_in_order():
             ("3b-pt", 896, split, v) for v in values]
 
 
-def test_a_missing_annotation_file_is_named(capsys, tmp_path):
+def test_a_missing_annotation_file_is_named(tmp_path):
     preds = write_jsonl(tmp_path / "p.jsonl", [{"id": "x", "prediction": ""}])
-    code, _, err = run(capsys, "score", "--task", "pubtabnet", "--predictions", str(preds),
-                       "--data-dir", str(tmp_path))
-    assert code == 2 and "PubTabNet_2.0.0.jsonl" in err
+    result = run_cli("score", "--task", "pubtabnet", "--predictions", str(preds),
+                     "--data-dir", str(tmp_path))
+    assert result.exit_code == 2 and "PubTabNet_2.0.0.jsonl" in result.stderr

@@ -7,11 +7,11 @@ import textwrap
 import pytest
 
 from pgeval.adapters import ADAPTERS
-from pgeval.cli import main
 from pgeval.errors import InputError
 from pgeval.listing import task_rows
 from pgeval.scoring import load_examples, score_predictions
 from pgeval.tasks import get_task, load_task_file, load_tasks
+from tests.helpers import run_cli, task_toml, write_task_file
 from tests.synthetic import write_jsonl
 
 # Every row of the two cards' benchmark tables (all of them have a metric now).
@@ -126,11 +126,10 @@ def test_prompts_follow_big_vision():
     assert get_task("coco_captions").beam_size == 2
 
 
-def test_tasks_command_json(capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["tasks", "--json"])
-    assert e.value.code == 0
-    rows = json.loads(capsys.readouterr().out)
+def test_tasks_command_json():
+    result = run_cli("tasks", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
     by_name = {r["name"]: r for r in rows}
     assert set(by_name) >= CARD_ROWS_WITH_A_METRIC
     v = by_name["vqav2"]
@@ -147,45 +146,23 @@ def test_tasks_command_json(capsys):
                                            "chartqa/test/png/{imgname}"]
 
 
-def test_tasks_command_table(capsys):
-    with pytest.raises(SystemExit):
-        main(["tasks"])
-    out = capsys.readouterr().out
+def test_tasks_command_table():
+    result = run_cli("tasks")
+    out = result.stdout
     assert "vqav2  [qa]  VQAv2: Accuracy" in out
     assert "3b-pt-224 accuracy=83.19" in out
 
 
-MY_TASK = """
-name = "my_vqa"
-family = "qa"
-metric = "Accuracy"
-prompt = "answer en {question}"
-max_decode_len = 8
-
-[data]
-source = "jsonl"
-split = "dev"
-
-[data.splits.dev]
-annotations = "dev.jsonl"
-
-[scoring]
-adapter = "{adapter}"
-keys = ["accuracy"]
-"""
-
-
-def test_tasks_dir_adds_tasks(tmp_path, capsys):
-    (tmp_path / "my_vqa.toml").write_text(MY_TASK.replace("{adapter}", "exact_match"))
+def test_tasks_dir_adds_tasks(tmp_path):
+    write_task_file(tmp_path, name="my_vqa", split="dev")
     assert load_tasks([tmp_path])["my_vqa"].adapter == "exact_match"
-    with pytest.raises(SystemExit):
-        main(["tasks", "--tasks-dir", str(tmp_path), "--json"])
-    assert "my_vqa" in {r["name"] for r in json.loads(capsys.readouterr().out)}
+    result = run_cli("tasks", "--tasks-dir", str(tmp_path), "--json")
+    assert "my_vqa" in {r["name"] for r in json.loads(result.stdout)}
 
 
 def test_bad_spec_names_file_and_key(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text(MY_TASK.replace("{adapter}", "x").replace('family = "qa"', 'family = "quiz"'))
+    bad.write_text(task_toml("my_vqa", split="dev", adapter="x").replace('family = "qa"', 'family = "quiz"'))
     with pytest.raises(InputError, match="family must be one of") as e:
         load_task_file(bad)
     assert str(bad) in str(e.value)
@@ -194,20 +171,19 @@ def test_bad_spec_names_file_and_key(tmp_path):
         load_task_file(bad)
 
 
-def test_video_tables_follow_big_vision_and_are_checked(tmp_path, capsys):
+def test_video_tables_follow_big_vision_and_are_checked(tmp_path):
     sampling = {name: (get_task(name).video.frames, get_task(name).video.stride) for name in
                 ("msrvtt_cap", "msrvtt_qa", "vatex", "activitynet_cap", "activitynet_qa", "msvd_qa")}
     assert sampling == {"msrvtt_cap": (16, 9), "msrvtt_qa": (16, 9), "vatex": (16, 7),
                         "activitynet_cap": (16, 30), "activitynet_qa": (16, 70), "msvd_qa": (8, 26)}
     assert get_task("nlvr2").video is None and get_task("vqav2").video is None
-    with pytest.raises(SystemExit):
-        main(["tasks"])
-    assert "    video:  8 frames, 26 apart" in capsys.readouterr().out
+    result = run_cli("tasks")
+    assert "    video:  8 frames, 26 apart" in result.stdout
     bad = tmp_path / "bad.toml"
     for table, message in [("[video]\nframes = 16\n", "missing key 'stride'"),
                            ("[video]\nframes = 0\nstride = 2\n", "must be positive"),
                            ("[video]\nframes = 4\nstride = 2\nrate = 3\n", "unknown \\[video\\] key")]:
-        bad.write_text(MY_TASK.replace("{adapter}", "exact_match").replace("[data]", table + "\n[data]", 1))
+        bad.write_text(task_toml("my_vqa", split="dev").replace("[data]", table + "\n[data]", 1))
         with pytest.raises(InputError, match=message) as e:
             load_task_file(bad)
         assert str(bad) in str(e.value)
@@ -230,8 +206,7 @@ def test_entry_point_plugins(tmp_path, monkeypatch):
         TASKS = Path(__file__).parent / "tasks"
     """))
     (tmp_path / "plugin_pkg" / "tasks").mkdir()
-    (tmp_path / "plugin_pkg" / "tasks" / "my_vqa.toml").write_text(
-        MY_TASK.replace("{adapter}", "shouting"))
+    write_task_file(tmp_path / "plugin_pkg" / "tasks", name="my_vqa", split="dev", adapter="shouting")
     dist = tmp_path / "plugin_pkg-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin-pkg\nVersion: 1.0\n")

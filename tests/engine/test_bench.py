@@ -5,17 +5,16 @@ import json
 import pytest
 
 from pgeval.bench import model_flops
-from pgeval.cli import main
 from pgeval.model.config import preset
+from tests.helpers import run_cli
 
 
 @pytest.mark.parametrize("images", [1, 3])
-def test_bench_tiny_json(images, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["bench", "--config", "tiny", "--repeats", "1", "--decode-len", "4", "--json",
-              "--images", str(images)])
-    assert e.value.code == 0
-    out = capsys.readouterr().out.strip().splitlines()
+def test_bench_tiny_json(images):
+    result = run_cli("bench", "--config", "tiny", "--repeats", "1", "--decode-len", "4", "--json",
+                     "--images", str(images))
+    assert result.exit_code == 0
+    out = result.stdout.strip().splitlines()
     result = json.loads(out[-1])
     assert result["images"] == images and f"{images} image" in out[-2]
     assert {"pgeval_ex_per_s", "hf_ex_per_s", "ratio", "flops_fraction"} <= set(result)

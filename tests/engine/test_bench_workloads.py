@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pgeval.bench_workloads import DOCVQA, VQAV2, draw, question_chars, questions_per_image
-from pgeval.cli import main
+from tests.helpers import run_cli
 
 
 @pytest.mark.parametrize("stats", [VQAV2, DOCVQA], ids=lambda s: s.name)
@@ -40,12 +40,11 @@ def test_workloads_are_seeded():
 
 
 @pytest.mark.parametrize("workload", ["vqav2", "docvqa"])
-def test_bench_workload_tiny_json(workload, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["bench", "--config", "tiny", "--workload", workload, "--examples", "12",
-              "--repeats", "1", "--decode-len", "3", "--json"])
-    assert e.value.code == 0
-    out = capsys.readouterr().out.strip().splitlines()
+def test_bench_workload_tiny_json(workload):
+    result = run_cli("bench", "--config", "tiny", "--workload", workload, "--examples", "12",
+                     "--repeats", "1", "--decode-len", "3", "--json")
+    assert result.exit_code == 0
+    out = result.stdout.strip().splitlines()
     result = json.loads(out[-1])
     assert result["workload"] == workload and result["examples"] == 12
     assert result["pgeval_ex_per_s"] > 0 and result["hf_ex_per_s"] > 0
@@ -57,6 +56,5 @@ def test_bench_workload_tiny_json(workload, capsys):
 
 
 def test_bench_workload_refuses_images():
-    with pytest.raises(SystemExit) as e:
-        main(["bench", "--workload", "vqav2", "--images", "2"])
-    assert e.value.code == 2
+    result = run_cli("bench", "--workload", "vqav2", "--images", "2")
+    assert result.exit_code == 2

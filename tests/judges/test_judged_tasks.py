@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from pgeval.cli import main
 from pgeval.config import EngineConfig, RunConfig
 from pgeval.gate import compare
 from pgeval.judges import EntailmentJudge
@@ -16,6 +15,7 @@ from pgeval.reports.cells import run_labels
 from pgeval.reports.table import model_card_table
 from pgeval.resources import Resources
 from pgeval.runs import load_run
+from tests.helpers import run_cli, score_json
 from tests.synthetic import write_image, write_jsonl
 
 DESCRIPTIONS = {  # DOCCI's release: every split in one file
@@ -39,15 +39,7 @@ def write_docci(data_dir):
     return data_dir
 
 
-def score(capsys, *args):
-    with pytest.raises(SystemExit) as e:
-        main(["score", "--json", *args])
-    out = capsys.readouterr()
-    assert e.value.code == 0, out.err
-    return json.loads(out.out.strip().splitlines()[-1])
-
-
-def test_docci_score_with_and_without_a_judge(capsys, tmp_path):
+def test_docci_score_with_and_without_a_judge(tmp_path):
     data = write_docci(tmp_path / "data")
     preds = write_jsonl(tmp_path / "p.jsonl", [{"id": k, "prediction": p} for k, p in PREDICTIONS.items()])
     judgments = write_jsonl(tmp_path / "j.jsonl", [
@@ -57,38 +49,37 @@ def test_docci_score_with_and_without_a_judge(capsys, tmp_path):
          "sentences": ["The U.S. flag hangs on a pole...", "It is windy!", "A car is red."]},
     ])
     args = ["--task", "docci", "--predictions", str(preds), "--data-dir", str(data)]
-    judged = score(capsys, *args, "--entailment-judge", f"file:{judgments}")
+    judged = score_json(*args, "--entailment-judge", f"file:{judgments}")
     assert judged["split"] == "qual_dev" and judged["n"] == 3  # train and test lines left out
     # characters 41 + 14 + 59 = 114 (spaces included), / 3 = 38; sentences 2 + 1 + 3 = 6, / 3 = 2
     # ("Dr." and "3.5" and "U.S." end none); not entailed 1 + 0 + 2 = 3 of 6 = 50 %
     assert judged["metrics"] == {"avg_chars": 38.0, "avg_sentences": 2.0, "non_entailed": 50.0}
     assert str(judgments) in judged["info"]["entailment_judge"]
-    plain = score(capsys, *args, "--out", str(tmp_path / "out"))
+    plain = score_json(*args, "--out", str(tmp_path / "out"))
     assert plain["metrics"] == {"avg_chars": 38.0, "avg_sentences": 2.0}  # not 0, not NaN: absent
     assert plain["info"]["not_available"] == ["non_entailed"]
     rows = [json.loads(x) for x in (tmp_path / "out" / "docci.qual_dev.jsonl").read_text().splitlines()]
     assert [r["score"] for r in rows] == [41.0, 14.0, 59.0]  # per example: the caption's length
 
 
-def test_docci_other_splits_and_a_wrong_judgment(capsys, tmp_path):
+def test_docci_other_splits_and_a_wrong_judgment(tmp_path):
     data = write_docci(tmp_path / "data")
     preds = write_jsonl(tmp_path / "p.jsonl", [{"id": "test_00000", "prediction": "A bus. It is red."}])
-    result = score(capsys, "--task", "docci", "--split", "test", "--predictions", str(preds),
+    result = score_json("--task", "docci", "--split", "test", "--predictions", str(preds),
                    "--data-dir", str(data))
     assert result["n"] == 1 and result["metrics"]["avg_sentences"] == 2.0
     bad = write_jsonl(tmp_path / "j.jsonl", [{"id": "test_00000", "entailed": [True]}])
-    with pytest.raises(SystemExit) as e:
-        main(["score", "--task", "docci", "--split", "test", "--predictions", str(preds),
-              "--data-dir", str(data), "--entailment-judge", f"file:{bad}"])
-    assert e.value.code == 2
-    assert "1 judgments for the 2 sentences" in capsys.readouterr().err
+    result = run_cli("score", "--task", "docci", "--split", "test", "--predictions", str(preds),
+                     "--data-dir", str(data), "--entailment-judge", f"file:{bad}")
+    assert result.exit_code == 2
+    assert "1 judgments for the 2 sentences" in result.stderr
 
 
 REPORTS = ["heart size is normal and the lungs are clear",
            "small left pleural effusion with basilar atelectasis"]
 
 
-def test_mimic_cxr_score_with_and_without_radgraph(capsys, tmp_path):
+def test_mimic_cxr_score_with_and_without_radgraph(tmp_path):
     write_jsonl(tmp_path / "data" / "mimic_cxr" / "test.jsonl", [
         {"id": f"s{k}", "references": [r], "image": f"p10/s{k}.jpg"} for k, r in enumerate(REPORTS)])
     preds = write_jsonl(tmp_path / "p.jsonl",
@@ -96,14 +87,14 @@ def test_mimic_cxr_score_with_and_without_radgraph(capsys, tmp_path):
     scores = write_jsonl(tmp_path / "rg.jsonl", [{"id": "s0", "radgraph_f1": 0.4},
                                                  {"id": "s1", "radgraph_f1": 0.2, "text": REPORTS[1]}])
     args = ["--task", "mimic_cxr", "--predictions", str(preds), "--data-dir", str(tmp_path / "data")]
-    with_f1 = score(capsys, *args, "--radgraph-scorer", f"file:{scores}")
+    with_f1 = score_json(*args, "--radgraph-scorer", f"file:{scores}")
     # each report its study's only reference, no word shared between the two: CIDEr-D 10 per
     # study, BLEU-4 and ROUGE-L 1; all x 100. RadGraph F1: (0.4 + 0.2) / 2 x 100 = 30
     m = with_f1["metrics"]
     assert list(m) == ["cider", "bleu4", "rouge_l", "radgraph_f1"]
     assert m["cider"] == pytest.approx(1000.0) and m["rouge_l"] == pytest.approx(100.0)
     assert m["bleu4"] == pytest.approx(100.0, abs=1e-6) and m["radgraph_f1"] == pytest.approx(30.0)
-    without = score(capsys, *args)
+    without = score_json(*args)
     assert without["metrics"] == {k: v for k, v in m.items() if k != "radgraph_f1"}
     assert without["info"] == {"radgraph_scorer": "none", "not_available": ["radgraph_f1"]}
 

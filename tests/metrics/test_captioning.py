@@ -8,9 +8,9 @@ from pycocoevalcap.cider.cider import Cider
 from pycocoevalcap.rouge.rouge import Rouge
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
-from pgeval.cli import main
 from pgeval.metrics import bleu4, caption_metrics, cider, rouge_l
 from pgeval.metrics.ptb_tokenizer import java_available
+from tests.helpers import run_cli
 from tests.synthetic import write_coco_captions
 
 REFS = {
@@ -69,15 +69,14 @@ def test_mismatched_keys_are_an_error():
 
 
 @needs_java
-def test_score_cli_coco_captions(tmp_path, capsys):
+def test_score_cli_coco_captions(tmp_path):
     write_coco_captions(tmp_path, REFS)
     preds = tmp_path / "captions.json"
     preds.write_text(json.dumps([{"image_id": k, "caption": v} for k, v in PREDS.items()]))
-    with pytest.raises(SystemExit) as e:
-        main(["score", "--task", "coco_captions", "--predictions", str(preds),
-              "--data-dir", str(tmp_path), "--json"])
-    assert e.value.code == 0
-    result = json.loads(capsys.readouterr().out)
+    result = run_cli("score", "--task", "coco_captions", "--predictions", str(preds),
+                     "--data-dir", str(tmp_path), "--json")
+    assert result.exit_code == 0
+    result = json.loads(result.stdout)
     ref = reference_scores()
     assert result["n"] == 4
     assert result["metrics"]["cider"] == pytest.approx(100 * ref["cider"][0], abs=1e-9)

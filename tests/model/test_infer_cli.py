@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pgeval.cli import main
 from pgeval.inference import read_requests
 from pgeval.model.images import load_image
 from pgeval.model.loading import load_checkpoint
 from pgeval.model.tokenizer import Tokenizer
+from tests.helpers import run_cli
 from tests.model.hf_models import RES
 from tests.model.test_parity import hf_greedy
 
@@ -25,7 +25,7 @@ def write_images(folder, n):
     return names
 
 
-def test_infer_writes_outputs_in_input_order(hf_pg1, tmp_path, capsys):
+def test_infer_writes_outputs_in_input_order(hf_pg1, tmp_path):
     hf_model, folder = hf_pg1
     (tmp_path / "images").mkdir()
     names = write_images(tmp_path / "images", 5)
@@ -35,10 +35,9 @@ def test_infer_writes_outputs_in_input_order(hf_pg1, tmp_path, capsys):
     requests.write_text("".join(json.dumps({"id": f"q{i}", "image": f"images/{n}", "prefix": p}) + "\n"
                                 for i, (n, p) in enumerate(zip(names, prompts, strict=True))))
     out = tmp_path / "out.jsonl"
-    with pytest.raises(SystemExit) as e:
-        main(["infer", "--checkpoint", str(folder), "--input", str(requests), "--output", str(out),
-              "--max-decode-len", "6", "--batch-size", "2"])
-    assert e.value.code == 0, capsys.readouterr().err
+    result = run_cli("infer", "--checkpoint", str(folder), "--input", str(requests), "--output", str(out),
+                     "--max-decode-len", "6", "--batch-size", "2")
+    assert result.exit_code == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == [f"q{i}" for i in range(5)]
     tok = Tokenizer(folder / "tokenizer.model")
@@ -70,7 +69,7 @@ def test_dtype_bfloat16_runs(hf_pg1):
     assert checkpoint.params["img"]["head"]["kernel"].dtype == np.dtype("bfloat16")
 
 
-def test_infer_takes_several_images_per_request(hf_pg1, tmp_path, capsys):
+def test_infer_takes_several_images_per_request(hf_pg1, tmp_path):
     hf_model, folder = hf_pg1
     names = write_images(tmp_path, 3)
     lines = [{"id": "pair", "images": [names[0], names[1]], "prefix": "answer en is it left?"},
@@ -79,10 +78,9 @@ def test_infer_takes_several_images_per_request(hf_pg1, tmp_path, capsys):
     requests = tmp_path / "requests.jsonl"
     requests.write_text("".join(json.dumps(x) + "\n" for x in lines))
     out = tmp_path / "out.jsonl"
-    with pytest.raises(SystemExit) as e:
-        main(["infer", "--checkpoint", str(folder), "--input", str(requests), "--output", str(out),
-              "--max-decode-len", "5", "--batch-size", "2"])
-    assert e.value.code == 0, capsys.readouterr().err
+    result = run_cli("infer", "--checkpoint", str(folder), "--input", str(requests), "--output", str(out),
+                     "--max-decode-len", "5", "--batch-size", "2")
+    assert result.exit_code == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == ["pair", "one", "three"]  # input order, whatever the batching
     tok = Tokenizer(folder / "tokenizer.model")

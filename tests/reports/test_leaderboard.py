@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from pgeval.cli.reports import leaderboard_command
 from pgeval.errors import InputError
 from pgeval.reports.leaderboard import leaderboard, render_leaderboard
+from tests.helpers import run_cli
 from tests.reports.runs_fixture import TASKS, make_run, three_runs
 
 
@@ -91,11 +92,11 @@ def test_render_md_and_html(runs):
 
 def test_leaderboard_command(runs, tmp_path):
     dirs = [str(r.path) for r in runs]
-    result = CliRunner().invoke(leaderboard_command, dirs)
+    result = run_cli("leaderboard", *dirs)
     assert result.exit_code == 0, result.output
     assert result.output == render_leaderboard(leaderboard(runs, TASKS), "md")
     out = tmp_path / "board.html"
-    result = CliRunner().invoke(leaderboard_command, [*dirs, "--format", "html", "--out", str(out)])
+    result = run_cli("leaderboard", *dirs, "--format", "html", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert out.read_text() == render_leaderboard(leaderboard(runs, TASKS), "html")
     (tmp_path / "broken").mkdir()

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from pgeval.cli.reports import plot_command
 from pgeval.errors import InputError
 from pgeval.reports.plots import DPI, RESOLUTION_SIZE, plot_runs, published_size
+from tests.helpers import run_cli
 from tests.reports.runs_fixture import DEMO, PT224, PT448, TASKS, make_run
 
 RESOLUTION_PX = (round(RESOLUTION_SIZE[0] * DPI), round(RESOLUTION_SIZE[1] * DPI))
@@ -76,10 +75,10 @@ def test_bad_output_folder(pair, tmp_path):
 
 def test_plot_command(pair, tmp_path):
     out = tmp_path / "cli"
-    result = CliRunner().invoke(plot_command, [str(r.path) for r in pair] + ["--out", str(out)])
+    result = run_cli("plot", *(r.path for r in pair), "--out", out)
     assert result.exit_code == 0, result.output
     printed = result.output.split()
     assert len(printed) == 7 and all(p.endswith(".png") for p in printed)
     assert sorted(printed) == sorted(str(p) for p in out.iterdir())
-    result = CliRunner().invoke(plot_command, [str(pair[0].path)])
+    result = run_cli("plot", str(pair[0].path))
     assert result.exit_code == 2 and "--out" in result.output

@@ -12,6 +12,7 @@ from pgeval.reports.cells import run_labels
 from pgeval.reports.table import model_card_table, render, tables_text
 from pgeval.tasks import get_task
 from pgeval.toxicity.table import published_metrics
+from tests.helpers import cli_output, run_cli
 from tests.reports.runs_fixture import PT224, TASKS, make_run, three_runs
 
 
@@ -190,32 +191,26 @@ def test_bad_input(runs):
 
 def test_table_command(runs, tmp_path):
     dirs = [str(r.path) for r in runs]
-    result = CliRunner().invoke(table_command, dirs)
+    result = run_cli("table", *dirs)
     assert result.exit_code == 0, result.output
     assert result.output == render(model_card_table(runs, "paligemma", TASKS), "md")
     out = tmp_path / "out" / "table.csv"
     results_json = str(runs[0].path / "results.json")
-    result = CliRunner().invoke(table_command, [results_json, "--format", "csv", "--reference", "paligemma2",
-                                                "--out", str(out)])
+    result = run_cli("table", results_json, "--format", "csv", "--reference", "paligemma2",
+                                                "--out", str(out))
     assert result.exit_code == 0, result.output
     assert out.read_text() == render(model_card_table(runs[:1], "paligemma2", TASKS), "csv")
     assert "42.0/74.4" in out.read_text()
     result = CliRunner().invoke(table_command, [str(tmp_path / "nowhere")])
     assert isinstance(result.exception, InputError)
     assert result.exception.exit_code == 2
-    result = CliRunner().invoke(table_command, [dirs[0], "--reference", "paligemma3"])
+    result = run_cli("table", dirs[0], "--reference", "paligemma3")
     assert result.exit_code == 2 and "paligemma3" in result.output
 
 
 def card_fairness(card: str = "paligemma") -> dict[str, float]:
     """A fairface_toxicity metrics dict holding exactly the card's numbers for 3b-pt at 224."""
     return {"flagged": 0.1, **published_metrics(get_task("fairface_toxicity"), card, "3b-pt", 224)}
-
-
-def invoke_table(*args: str) -> str:
-    result = CliRunner().invoke(table_command, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def test_fairness_tasks_get_the_cards_own_table(tmp_path):
@@ -238,7 +233,7 @@ def test_csv_carries_the_fairness_rows_after_the_benchmarks(tmp_path):
     fair = {k: v for k, v in card_fairness().items() if not k.startswith("profanity:")}
     a = make_run(tmp_path / "a", "pt_224", 224, {"fairface_toxicity": fair, "vqav2": {"accuracy": 80.0}})
     b = make_run(tmp_path / "b", "pt_448", 448, {"vqav2": {"accuracy": 85.0}})
-    text = invoke_table(str(a.path), str(b.path), "--format", "csv")
+    text = cli_output("table", str(a.path), str(b.path), "--format", "csv")
     df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     assert list(df["Family"]) == ["Question answering"] + ["Fairness"] * 30
     fairness = df[df["Family"] == "Fairness"].set_index("Metric (split)")
@@ -251,23 +246,23 @@ def test_csv_carries_the_fairness_rows_after_the_benchmarks(tmp_path):
     assert list(fairness.loc["Profanity: Ethnicity, Median (val)"].iloc[2:5]) == ["n/a", "0.00%", "–"]
     # a run with the fairness task only is no longer a bare header
     only = make_run(tmp_path / "only", "pt_224", 224, {"fairface_toxicity": card_fairness()})
-    df = pd.read_csv(io.StringIO(invoke_table(str(only.path), "--format", "csv")), dtype=str)
+    df = pd.read_csv(io.StringIO(cli_output("table", str(only.path), "--format", "csv")), dtype=str)
     assert len(df) == 30 and set(df["Family"]) == {"Fairness"}
     assert df.set_index("Metric (split)").loc["Insult: Age group, Maximum (val)", "pt_224"] == "0.16%"
 
 
 def test_fairness_only_runs_print_the_fairness_table_alone(tmp_path):
     only = make_run(tmp_path / "only", "pt_224", 224, {"fairface_toxicity": card_fairness()})
-    md = invoke_table(str(only.path))
+    md = cli_output("table", str(only.path))
     assert md.startswith("FairFace toxicity, pt_224\n\n| Metric | Perceived gender |")
     assert "Benchmark" not in md
-    html = invoke_table(str(only.path), "--format", "html")
+    html = cli_output("table", str(only.path), "--format", "html")
     assert html.startswith("FairFace toxicity, pt_224\n\n<table>") and html.count("<table") == 1
-    latex = invoke_table(str(only.path), "--format", "latex")
+    latex = cli_output("table", str(only.path), "--format", "latex")
     assert latex.count("\\begin{tabular}") == 1 and "Benchmark" not in latex
     both = make_run(tmp_path / "both", "pt_224", 224,
                     {"fairface_toxicity": card_fairness(), "vqav2": {"accuracy": 80.0}})
-    md = invoke_table(str(both.path))
+    md = cli_output("table", str(both.path))
     assert md.startswith("| Benchmark") and md.index("VQAv2") < md.index("FairFace toxicity, pt_224")
 
 
@@ -283,13 +278,13 @@ def test_the_reference_defaults_to_the_runs_card(tmp_path):
     assert cell(mixed, "VQAv2", "pg2_224: published") == "83.19 (val vs test-std)"  # the PaliGemma card
     assert cell(mixed, "VQAv2", "pt_224: published") == "83.19 (val vs test-std)"
     dirs = [str(a.path), str(b.path)]
-    assert invoke_table(*dirs) == render(model_card_table([a, b], "paligemma2", TASKS), "md")
-    assert invoke_table(*dirs, "--reference", "paligemma") == \
+    assert cli_output("table", *dirs) == render(model_card_table([a, b], "paligemma2", TASKS), "md")
+    assert cli_output("table", *dirs, "--reference", "paligemma") == \
         render(model_card_table([a, b], "paligemma", TASKS), "md")
-    assert "83.19" in invoke_table(*dirs, "--reference", "paligemma", "--format", "csv")
+    assert "83.19" in cli_output("table", *dirs, "--reference", "paligemma", "--format", "csv")
     fair = make_run(tmp_path / "f", "pg2_224", 224, {"fairface_toxicity": card_fairness("paligemma2")},
                     family="paligemma2")
-    csv = pd.read_csv(io.StringIO(invoke_table(str(fair.path), "--format", "csv")), dtype=str)
+    csv = pd.read_csv(io.StringIO(cli_output("table", str(fair.path), "--format", "csv")), dtype=str)
     assert set(csv["pg2_224: Δ"]) == {"+0.00"}  # its own card's numbers, row for row
 
 
@@ -318,8 +313,8 @@ def test_a_mix_checkpoint_is_compared_with_the_cards_mix_numbers(tmp_path):
 
 def test_table_kind_flag_overrides_the_name(tmp_path):
     make_run(tmp_path / "ft", "my-finetune-224", 224, {"mmvp": {"paired_accuracy": 40.0}})
-    plain = CliRunner().invoke(table_command, [str(tmp_path / "ft")])
-    mixed = CliRunner().invoke(table_command, [str(tmp_path / "ft"), "--kind", "mix"])
+    plain = run_cli("table", str(tmp_path / "ft"))
+    mixed = run_cli("table", str(tmp_path / "ft"), "--kind", "mix")
     assert mixed.exit_code == 0, mixed.output
     assert cell(md_rows(plain.output), "MMVP", "my-finetune-224: published") == "47.33"
     assert cell(md_rows(mixed.output), "MMVP", "my-finetune-224: published") == "46.00"

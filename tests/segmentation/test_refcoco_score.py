@@ -10,7 +10,6 @@ from pycocotools.coco import COCO
 import pgeval.adapters.segmentation  # registers the adapter
 import pgeval.data.refer_format  # noqa: F401  (registers the source)
 from pgeval.adapters import ADAPTERS
-from pgeval.cli import main
 from pgeval.config import EngineConfig, RunConfig
 from pgeval.data import SOURCES
 from pgeval.data.base import Example
@@ -20,6 +19,7 @@ from pgeval.run_plan import TaskPlan
 from pgeval.scoring import load_examples, score_file, score_predictions
 from pgeval.segmentation import SegmentationTarget, format_segment
 from pgeval.tasks import get_task
+from tests.helpers import run_cli
 from tests.segmentation.refer_data import (
     annotation,
     image,
@@ -88,14 +88,12 @@ def test_source_reads_refer_layout(refcoco):
     assert [e.id for e in test_a] == ["3-300"]
 
 
-def test_score_cli_end_to_end(refcoco, capsys, tmp_path):
+def test_score_cli_end_to_end(refcoco, tmp_path):
     data_dir, vae, preds = refcoco
-    with pytest.raises(SystemExit) as e:
-        main(["score", "--task", "refcoco", "--predictions", str(preds), "--data-dir", str(data_dir),
-              "--vae", str(vae), "--json", "--out", str(tmp_path / "out")])
-    out = capsys.readouterr()
-    assert e.value.code == 0, out.err
-    result = json.loads(out.out.strip().splitlines()[-1])
+    result = run_cli("score", "--task", "refcoco", "--predictions", str(preds), "--data-dir", str(data_dir),
+                     "--vae", str(vae), "--json", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    result = json.loads(result.stdout.strip().splitlines()[-1])
     assert (result["task"], result["split"], result["n"]) == ("refcoco", "val", 7)
     m = result["metrics"]
     assert m["miou"] == pytest.approx(100 * (1 + 1 / 3 + 1) / 7)  # 33.33
@@ -120,12 +118,11 @@ def test_other_split_and_score_file(refcoco, tmp_path):
                                             "invalid": 0.0})
 
 
-def test_missing_vae_is_a_clear_error(refcoco, capsys):
+def test_missing_vae_is_a_clear_error(refcoco):
     data_dir, vae, preds = refcoco
-    with pytest.raises(SystemExit) as e:
-        main(["score", "--task", "refcoco", "--predictions", str(preds), "--data-dir", str(data_dir)])
-    assert e.value.code == 2
-    assert "vae-oid.npz" in capsys.readouterr().err
+    result = run_cli("score", "--task", "refcoco", "--predictions", str(preds), "--data-dir", str(data_dir))
+    assert result.exit_code == 2
+    assert "vae-oid.npz" in result.stderr
     with pytest.raises(InputError, match="mask decoder not found") as e:
         score_file(get_task("refcoco"), preds, data_dir,
                    resources=Resources(vae=str(vae) + ".missing"))
@@ -210,7 +207,7 @@ def test_score_predictions_in_memory(refcoco):
     assert result.metrics["miou"] == pytest.approx(100 * (7 / 3) / 7)
 
 
-def test_pgeval_run_on_refer_data(refcoco, tiny_checkpoint, tmp_path, capsys):
+def test_pgeval_run_on_refer_data(refcoco, tiny_checkpoint, tmp_path):
     """`pgeval run` prompts with the sentences, finds the COCO images and passes --vae to scoring;
     the run's predictions rescore to the same numbers with `pgeval score`."""
     from pgeval.runs import load_run
@@ -222,10 +219,9 @@ def test_pgeval_run_on_refer_data(refcoco, tiny_checkpoint, tmp_path, capsys):
                     (h, w))
     path, _ = tiny_checkpoint
     out = tmp_path / "run"
-    with pytest.raises(SystemExit) as e:
-        main(["run", "--tasks", "refcoco", "--checkpoint", str(path), "--data-dir", str(data_dir),
-              "--out", str(out), "--batch-size", "4", "--vae", str(vae)])
-    assert e.value.code == 0, capsys.readouterr().err
+    result = run_cli("run", "--tasks", "refcoco", "--checkpoint", str(path), "--data-dir", str(data_dir),
+                     "--out", str(out), "--batch-size", "4", "--vae", str(vae))
+    assert result.exit_code == 0, result.stderr
     record = load_run(out).tasks["refcoco"]
     assert record.n == 7 and set(record.metrics) == {"miou", "ciou", "box_accuracy", "invalid"}
     rescored = score_file(get_task("refcoco"), out / "predictions" / "refcoco.jsonl", data_dir,
