@@ -15,7 +15,6 @@ import jax
 import jaxlib
 import pandas as pd
 
-from pgeval.adapters import ADAPTERS
 from pgeval.config import ON_ERROR, EngineConfig, RunConfig
 from pgeval.engine.distributed import from_process_zero, gather_json, init_distributed, shutdown
 from pgeval.engine.runner import Engine
@@ -128,7 +127,7 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
     check_same_data(plans)
     if run_config.on_error == "fail":
         check_images(plans)
-    needs_vae = [p.spec.name for p in plans if "vae" in ADAPTERS.get(p.spec.adapter).resources]
+    needs_vae = [p.spec.name for p in plans if "vae" in p.catalog.adapter_class(p.spec).resources]
     if needs_vae and resources.vae is None:
         raise InputError(f"{', '.join(needs_vae)} decode masks with big_vision's vae-oid.npz, "
                          "which was not found", hint="pass --vae path/to/vae-oid.npz, or put it "

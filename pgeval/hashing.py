@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pgeval.run_plan import TaskPlan
-from pgeval.scoring import make_source
 
 
 def sha256_files(files: Sequence[Path]) -> dict[str, str]:
@@ -30,7 +29,7 @@ def data_sha256(plan: TaskPlan) -> dict[str, str]:
     version and the shards); for another annotations folder (one ground-truth file per image),
     one digest of its files' names and contents."""
     root, found = plan.root, {}
-    for name in make_source(plan.spec).files(plan.spec.split):
+    for name in plan.source.files(plan.spec.split):
         path = root / name
         if name.endswith("/") and path.is_dir():
             info = sorted(path.glob("dataset_info.json"))

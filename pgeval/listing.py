@@ -1,19 +1,19 @@
-"""Task listings for `pgeval tasks`: one plain dict per task, ready for JSON or a table."""
+"""Task listings for `pgeval tasks`: one plain dict per task of a catalog, ready for JSON or a
+table; and the README's table of how each task reproduces the cards."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from pgeval.scoring import adapter_class, make_source
-from pgeval.tasks import TaskSpec, same_split
+from pgeval.data import DataSource
+from pgeval.tasks import TaskCatalog, TaskSpec, same_split
 
 
-def expected_files(spec: TaskSpec, split: str | None = None) -> list[str]:
-    """Annotation files and the image pattern of a split, relative to the data dir."""
+def expected_files(spec: TaskSpec, source: DataSource, split: str | None = None) -> list[str]:
+    """Annotation files and the image pattern of a split (read by the spec's `source`),
+    relative to the data dir."""
     split = split or spec.split
-    source = make_source(spec)
     files = [f"{spec.data_dir}/{f}" for f in source.files(split)]
     images = source.image_pattern(split)
     if images:
@@ -21,12 +21,12 @@ def expected_files(spec: TaskSpec, split: str | None = None) -> list[str]:
     return files
 
 
-def task_rows(specs: Iterable[TaskSpec]) -> list[dict[str, Any]]:
-    """One row per task, sorted by family then name."""
+def task_rows(catalog: TaskCatalog) -> list[dict[str, Any]]:
+    """One row per task of the catalog, sorted by family then name."""
     rows = []
-    for spec in sorted(specs, key=lambda s: (s.family, s.name)):
-        source = make_source(spec)
-        adapter_class(spec)  # a spec naming an unknown adapter is an error here, not at scoring
+    for spec in sorted(catalog.specs.values(), key=lambda s: (s.family, s.name)):
+        source = catalog.source_for(spec)
+        catalog.adapter_class(spec)  # a spec naming an unknown adapter is an error here, not at scoring
         rows.append({
             "name": spec.name,
             "title": spec.title,
@@ -43,17 +43,16 @@ def task_rows(specs: Iterable[TaskSpec]) -> list[dict[str, Any]]:
             "resize": spec.resize,
             "adapter": spec.adapter,
             "source": spec.source,
-            "files": expected_files(spec),
+            "files": expected_files(spec, source),
             "published": [asdict(p) for p in spec.published],
             "spec_file": str(spec.path) if spec.path else None,
         })
     return rows
 
 
-def _card_splits(spec: TaskSpec, card: str) -> str:
+def _card_splits(spec: TaskSpec, source: DataSource, card: str) -> str:
     """Where a card measured a task, and what pgeval compares with it: the same split, another
     name for it ("test → test1"), or a test server (the split that writes its submission file)."""
-    source = make_source(spec)
     servers = [s for s in source.splits if not source.answered(s)]
     out = []
     for p in spec.published:
@@ -79,17 +78,18 @@ def _metric_recipe(spec: TaskSpec) -> str:
     return f"{spec.adapter}" + (f" ({args})" if args else "")
 
 
-def recipes_markdown(specs: Iterable[TaskSpec]) -> str:
+def recipes_markdown(catalog: TaskCatalog) -> str:
     """The README's "reproducing the cards" table: per task, where each card measured (and the
     pgeval split compared with it), the prompt, decoding, resize and metric pgeval uses."""
     head = ["task", "PaliGemma card", "PaliGemma 2 card", "prompt", "decode", "resize", "metric"]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    for spec in sorted(specs, key=lambda s: s.name):
+    for spec in sorted(catalog.specs.values(), key=lambda s: s.name):
         if not spec.published:
             continue
+        source = catalog.source_for(spec)
         decode = f"{spec.max_decode_len}" + (f", beam {spec.beam_size}" if spec.beam_size > 1 else "")
         prompt = "`" + spec.prompt.replace("|", "\\|").replace("\n", "\\n") + "`"
         lines.append("| " + " | ".join([
-            spec.name, _card_splits(spec, "paligemma"), _card_splits(spec, "paligemma2"), prompt,
-            decode, spec.resize, _metric_recipe(spec)]) + " |")
+            spec.name, _card_splits(spec, source, "paligemma"), _card_splits(spec, source, "paligemma2"),
+            prompt, decode, spec.resize, _metric_recipe(spec)]) + " |")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from pgeval.partial import Progress, ProgressWriter, read_progress
 from pgeval.run_lock import RunLock
 from pgeval.run_plan import TaskPlan
 from pgeval.runs import PREDICTIONS, RESULTS, Run, TaskRecord, atomic_write_text, load_run, write_results
-from pgeval.scoring import TaskResult, make_source
+from pgeval.scoring import TaskResult
 from pgeval.submissions import submission_entries, submission_name, write_submission
 
 PARTIAL = ".partial.jsonl"  # the suffix of a task's predictions while it runs (partial_path)
@@ -92,7 +92,7 @@ class RunDirectory:
         results.json records the task (`drop_partial`), so a kill at any point loses nothing
         generated."""
         spec = plan.spec
-        source = make_source(spec)
+        source = plan.source
         submission = None
         if not result.answered:
             name = submission_name(spec.name, spec.split, source.submission_file(spec.split))

@@ -13,7 +13,7 @@ from pgeval.generation import generate_task
 from pgeval.partial import Progress, ProgressRecorder
 from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.run_plan import TaskPlan
-from pgeval.scoring import TaskResult, make_source, score_predictions
+from pgeval.scoring import TaskResult, score_predictions
 
 
 def score_task(plan: TaskPlan, progress: Progress, *, resources: Resources = NO_RESOURCES,
@@ -28,8 +28,8 @@ def score_task(plan: TaskPlan, progress: Progress, *, resources: Resources = NO_
                          path=None if where is None else str(where))
     texts = [progress.predictions[e.id] for e in scored]
     skipped = tuple(e.id for e in plan.examples if e.id in progress.errors)
-    if make_source(spec).answered(spec.split):
-        result = score_predictions(spec, scored, texts, resources=resources)
+    if plan.source.answered(spec.split):
+        result = score_predictions(spec, scored, texts, resources=resources, catalog=plan.catalog)
         return dataclasses.replace(result, skipped=skipped)
     return TaskResult(task=spec.name, split=spec.split, metrics={}, ids=[e.id for e in scored],
                       predictions=texts, per_example=[None] * len(scored), skipped=skipped,

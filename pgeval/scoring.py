@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pgeval.adapters import ADAPTERS, Adapter
-from pgeval.data import SOURCES, DataSource, Example
+from pgeval.data import Example
 from pgeval.data.base import check_unique_ids
-from pgeval.errors import InputError
 from pgeval.predictions import align_predictions, read_predictions
 from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.runs import output_folder
-from pgeval.tasks import TaskSpec
+from pgeval.tasks import NO_TASKS, TaskCatalog, TaskSpec
 
 
 @dataclass(frozen=True)
@@ -52,40 +50,11 @@ class TaskResult:
         return out | ({"info": self.info} if self.info else {})
 
 
-def in_spec(error: InputError, spec: TaskSpec) -> InputError:
-    """An error about a task's spec (an unknown source or adapter, bad arguments) that names no
-    file: the same, naming the spec file."""
-    if error.path is not None or spec.path is None:
-        return error
-    return InputError(f"task {spec.name}: {error.args[0]}", path=str(spec.path), line=error.line,
-                      index=error.index, example_id=error.example_id, hint=error.hint)
-
-
-def make_source(spec: TaskSpec) -> DataSource:
-    try:
-        return SOURCES.get(spec.source)(**spec.source_args)
-    except InputError as e:
-        raise in_spec(e, spec) from None
-
-
-def adapter_class(spec: TaskSpec) -> type[Adapter]:
-    """The task's adapter class; an unknown name is an error naming the spec file."""
-    try:
-        return ADAPTERS.get(spec.adapter)
-    except InputError as e:
-        raise in_spec(e, spec) from None
-
-
-def make_adapter(spec: TaskSpec, resources: Resources = NO_RESOURCES) -> Adapter:
-    """The task's adapter, with the run-time resources it asks for (see Adapter.resources)."""
-    cls = adapter_class(spec)
-    return cls(**spec.adapter_args, **resources.taken_by(cls.resources))
-
-
-def load_examples(spec: TaskSpec, data_dir: str | Path, split: str | None = None) -> list[Example]:
-    """The split's examples, read from `data_dir/<task data folder>/`."""
+def load_examples(spec: TaskSpec, data_dir: str | Path, split: str | None = None, *,
+                  catalog: TaskCatalog = NO_TASKS) -> list[Example]:
+    """The split's examples, read from `data_dir/<task data folder>/` by the spec's source."""
     split = split or spec.split
-    source = make_source(spec)
+    source = catalog.source_for(spec)
     source.check_split(split)
     root = Path(data_dir) / spec.data_dir
     examples = source.load(root, split)
@@ -104,11 +73,14 @@ def score_predictions(
     predictions: Sequence[str],
     split: str | None = None,
     resources: Resources = NO_RESOURCES,
+    *,
+    catalog: TaskCatalog = NO_TASKS,
 ) -> TaskResult:
-    """Score predictions aligned with examples, with per-slice metrics and the task's aggregate."""
+    """Score predictions aligned with examples (with the adapter `catalog` builds for the spec),
+    with per-slice metrics and the task's aggregate."""
     if len(predictions) != len(examples) or not examples:
         raise ValueError("need one prediction per example, and at least one example")
-    adapter = make_adapter(spec, resources)
+    adapter = catalog.adapter_for(spec, resources)
     slices = sorted({e.slice for e in examples if e.slice is not None})
     per_example: list[float] = [math.nan] * len(examples)
     metrics: dict[str, float] = {}
@@ -154,14 +126,13 @@ def score_predictions(
 
 def score_file(
     spec: TaskSpec, predictions_path: str | Path, data_dir: str | Path, split: str | None = None,
-    resources: Resources = NO_RESOURCES,
+    resources: Resources = NO_RESOURCES, *, catalog: TaskCatalog = NO_TASKS,
 ) -> TaskResult:
     """Score a predictions file (official submission JSON or pgeval JSONL) against the split."""
-    source = make_source(spec)
-    examples = load_examples(spec, data_dir, split)
-    located = read_predictions(predictions_path, source.submission)
+    examples = load_examples(spec, data_dir, split, catalog=catalog)
+    located = read_predictions(predictions_path, catalog.source_for(spec).submission)
     texts = align_predictions(located, examples, predictions_path)
-    return score_predictions(spec, examples, texts, split, resources)
+    return score_predictions(spec, examples, texts, split, resources, catalog=catalog)
 
 
 def write_per_example(result: TaskResult, out_dir: str | Path) -> Path:

@@ -14,10 +14,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from pgeval.adapters import ADAPTERS, Adapter
+from pgeval.data import SOURCES, DataSource
 from pgeval.data.base import read_text
 from pgeval.errors import InputError
 from pgeval.model.images import RESIZES
 from pgeval.registry import suggest
+from pgeval.resources import NO_RESOURCES, Resources
 
 FAMILIES = ("captioning", "qa", "segmentation", "video", "additional", "fairness")
 AGGREGATES = ("pooled", "slice_mean")
@@ -221,13 +224,24 @@ def load_tasks(extra_dirs: Iterable[str | Path] = ()) -> dict[str, TaskSpec]:
     return tasks
 
 
+def _in_spec(error: InputError, spec: TaskSpec) -> InputError:
+    """An error about a task's spec (an unknown source or adapter, bad arguments) that names no
+    file: the same, naming the spec file."""
+    if error.path is not None or spec.path is None:
+        return error
+    return InputError(f"task {spec.name}: {error.args[0]}", path=str(spec.path), line=error.line,
+                      index=error.index, example_id=error.example_id, hint=error.hint)
+
+
 @dataclass(frozen=True)
 class TaskCatalog:
     """The task specs one command works with, loaded once (built-ins, plugin folders, then its
     --tasks-dir folders) and handed to planning, scoring and reports, so every part of a command
-    sees the same specs."""
+    sees the same specs; and the code a spec names: its data source and its adapter (an unknown
+    name, or arguments they refuse, is an error naming the spec file). An empty catalog still
+    resolves any spec's source and adapter."""
 
-    specs: Mapping[str, TaskSpec]
+    specs: Mapping[str, TaskSpec] = field(default_factory=dict)
 
     @classmethod
     def load(cls, extra_dirs: Iterable[str | Path] = ()) -> TaskCatalog:
@@ -238,6 +252,29 @@ class TaskCatalog:
             raise InputError(f"unknown task {name!r}.{suggest(name, self.specs)}",
                              hint="`pgeval tasks` lists every task")
         return self.specs[name]
+
+    def source_for(self, spec: TaskSpec) -> DataSource:
+        """The data source that reads the spec's data, built with its [data] arguments."""
+        try:
+            return SOURCES.get(spec.source)(**spec.source_args)
+        except InputError as e:
+            raise _in_spec(e, spec) from None
+
+    def adapter_class(self, spec: TaskSpec) -> type[Adapter]:
+        """The spec's adapter class (what it scores with, and the resources it takes)."""
+        try:
+            return ADAPTERS.get(spec.adapter)
+        except InputError as e:
+            raise _in_spec(e, spec) from None
+
+    def adapter_for(self, spec: TaskSpec, resources: Resources = NO_RESOURCES) -> Adapter:
+        """The spec's scoring adapter, with its [scoring] arguments and the run-time resources it
+        asks for (see Adapter.resources)."""
+        cls = self.adapter_class(spec)
+        return cls(**spec.adapter_args, **resources.taken_by(cls.resources))
+
+
+NO_TASKS = TaskCatalog()  # no specs: what scoring a spec built elsewhere resolves its code with
 
 
 def get_task(name: str, extra_dirs: Iterable[str | Path] = ()) -> TaskSpec:

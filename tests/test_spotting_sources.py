@@ -8,8 +8,8 @@ from PIL import Image
 from pgeval.data.spotting_formats import SpottingTarget
 from pgeval.errors import InputError
 from pgeval.metrics.spotting import Word
-from pgeval.scoring import load_examples, make_source, score_predictions
-from pgeval.tasks import get_task
+from pgeval.scoring import load_examples, score_predictions
+from pgeval.tasks import NO_TASKS, get_task
 from tests.helpers import score_json
 from tests.synthetic import write_jsonl
 
@@ -96,7 +96,7 @@ def test_icdar15_utf16_is_still_refused(tmp_path):
 
 def test_missing_ground_truth_folder_or_files(tmp_path):
     spec = get_task("icdar15")
-    source = make_source(spec)
+    source = NO_TASKS.source_for(spec)
     assert source.files("test") == ["Challenge4_Test_Task1_GT/"]
     root = tmp_path / "icdar15"
     assert source.missing_files(root, "test") == [root / "Challenge4_Test_Task1_GT"]

@@ -10,7 +10,7 @@ from pgeval.adapters import ADAPTERS
 from pgeval.errors import InputError
 from pgeval.listing import task_rows
 from pgeval.scoring import load_examples, score_predictions
-from pgeval.tasks import get_task, load_task_file, load_tasks
+from pgeval.tasks import TaskCatalog, get_task, load_task_file, load_tasks
 from tests.helpers import run_cli, task_toml, write_task_file
 from tests.synthetic import write_jsonl
 
@@ -230,6 +230,6 @@ def test_unknown_adapter_suggests_names():
 
 
 def test_listing_rows_sorted_by_family():
-    rows = task_rows(load_tasks().values())
+    rows = task_rows(TaskCatalog.load())
     families = [r["family"] for r in rows]
     assert families == sorted(families)

@@ -19,7 +19,7 @@ from pgeval.tasks import TaskCatalog
 @tasks_dir_option
 def tasks_command(as_json: bool, tasks_dirs: Sequence[str]) -> None:
     """List every task: family, metric, split, prompt, expected data files, published numbers."""
-    rows = task_rows(TaskCatalog.load(tasks_dirs).specs.values())
+    rows = task_rows(TaskCatalog.load(tasks_dirs))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -61,11 +61,12 @@ def score_command(task: str, predictions: str, data_dir: str, split: str | None,
                   entailment_judge: str | None, radgraph_scorer: str | None,
                   tasks_dirs: Sequence[str]) -> None:
     """Score a predictions file with the task's official metric."""
-    spec = TaskCatalog.load(tasks_dirs).get(task)
+    catalog = TaskCatalog.load(tasks_dirs)
+    spec = catalog.get(task)
     result = score_file(spec, predictions, data_dir, split,
                         resources=Resources(vae=vae, toxicity_scorer=toxicity_scorer,
                                             entailment_judge=entailment_judge,
-                                            radgraph_scorer=radgraph_scorer))
+                                            radgraph_scorer=radgraph_scorer), catalog=catalog)
     if out:
         path = write_per_example(result, out)
         click.echo(f"per-example scores: {path}", err=True)

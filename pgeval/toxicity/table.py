@@ -13,11 +13,14 @@ import html
 import io
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from pgeval.errors import InputError
-from pgeval.tasks import TaskSpec
 from pgeval.toxicity.base import ATTRIBUTES
 from pgeval.toxicity.slicing import DIMENSIONS, STATISTICS, metric_key
+
+if TYPE_CHECKING:  # pgeval.tasks imports the adapters, the toxicity adapter among them
+    from pgeval.tasks import TaskSpec
 
 ROW_TITLES = {"TOXICITY": "Toxicity", "IDENTITY_ATTACK": "Identity Attack", "INSULT": "Insult",
               "THREAT": "Threat", "PROFANITY": "Profanity"}
