@@ -28,9 +28,7 @@ def read_requests(path: str | Path) -> list[Request]:
     if not path.is_file():
         raise InputError("input file not found", path=str(path))
     requests, seen = [], {}
-    for lineno, r in read_jsonl(path):
-        if not isinstance(r, dict):
-            raise InputError("each line must be a JSON object", path=str(path), line=lineno)
+    for lineno, r in read_jsonl(path, objects=True):
         rid, prefix = (field_of(r, k, path, line=lineno) for k in ("id", "prefix"))
         where = dict(path=str(path), line=lineno, example_id=str(rid))
         images = image_list(r, where)

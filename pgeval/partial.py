@@ -2,7 +2,8 @@
 batch, so a killed run loses at most the batch in flight and a rerun skips what is done.
 
 A kill can tear the last line; reading repairs the file by cutting it back to the last complete
-line. Lines are {"id", "prediction"} or, for an example that could not run, {"id", "error"}.
+line, then reads it as any JSON Lines file. Lines are {"id", "prediction"} or, for an example
+that could not run, {"id", "error"}.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from pgeval.data.base import read_jsonl
 from pgeval.errors import WriteError
 
 RESUME = ("the lines before it are kept: free space (or fix the disk) and rerun the same command "
@@ -53,20 +55,23 @@ class ProgressRecorder:
         self.progress.errors[example_id] = message
 
 
-def read_progress(path: Path) -> Progress:
-    """What a previous attempt finished; a torn last line is cut off the file."""
-    progress = Progress()
-    if not path.is_file():
-        return progress
+def _cut_torn_line(path: Path) -> None:
+    """Cut the file back to its last complete line: what follows the last newline is a line a
+    kill (or a full disk) tore while it was appended."""
     data = path.read_bytes()
     end = data.rfind(b"\n") + 1
     if end < len(data):
         with open(path, "r+b") as f:
             f.truncate(end)
-    for line in data[:end].decode("utf-8").splitlines():
-        if not line.strip():
-            continue
-        r = json.loads(line)
+
+
+def read_progress(path: Path) -> Progress:
+    """What a previous attempt finished; a torn last line is cut off the file first."""
+    progress = Progress()
+    if not path.is_file():
+        return progress
+    _cut_torn_line(path)
+    for _, r in read_jsonl(path, objects=True, allow_empty=True):
         if "error" in r:
             progress.errors[str(r["id"])] = r["error"]
         else:

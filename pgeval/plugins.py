@@ -113,10 +113,8 @@ class IdKeyedFile(Generic[V]):
         if not self.path.is_file():
             raise InputError(f"{kind} file not found", path=str(self.path), hint=line_hint)
         self.rows: dict[str, Row[V]] = {}
-        for line, record in read_jsonl(self.path):
+        for line, record in read_jsonl(self.path, objects=True):
             where: dict[str, Any] = {"path": str(self.path), "line": line}
-            if not isinstance(record, dict):
-                raise InputError("each line must be a JSON object", **where)
             raw_id = record.get("id")
             if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
                 raise InputError(f"line needs an 'id' (string or integer), got {raw_id!r}", **where)

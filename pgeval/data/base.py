@@ -163,12 +163,18 @@ def read_json(path: Path) -> Any:
         ) from None
 
 
-def read_jsonl(path: Path, keep: Callable[[str], bool] | None = None) -> list[tuple[int, Any]]:
-    """Parse a JSON Lines file into (line number, object) pairs, skipping blank lines; a file
-    without any line is an error. `keep`, when given, picks the lines worth decoding from their
-    raw text (a fast filter over a large file, e.g. one split out of PubTabNet's single file)."""
-    rows = []
-    lines = 0
+def read_jsonl(path: Path, keep: Callable[[str], bool] | None = None, *, objects: bool = False,
+               allow_empty: bool = False) -> list[tuple[int, Any]]:
+    """The (line number, value) of each line of a JSON Lines file (data, predictions, runs,
+    scores), blank lines skipped; malformed JSON is an error naming the file and the line. The
+    whole file is parsed first, so a malformed line is reported before what a caller checks.
+
+    `keep`, when given, picks the lines worth decoding from their raw text (a fast filter over
+    a large file, e.g. one split out of PubTabNet's single file). `objects`: a line that is not
+    a JSON object is an error. A file without any line is an error, unless `allow_empty` (a
+    run's partial predictions, before its first batch).
+    """
+    rows, lines = [], 0
     for lineno, line in enumerate(read_text(path).split("\n"), start=1):
         if not line.strip():
             continue
@@ -176,13 +182,16 @@ def read_jsonl(path: Path, keep: Callable[[str], bool] | None = None) -> list[tu
         if keep is not None and not keep(line):
             continue
         try:
-            rows.append((lineno, json.loads(line)))
+            value = json.loads(line)
         except json.JSONDecodeError as e:
-            raise InputError(
-                f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=lineno
-            ) from None
-    if not lines:
+            raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=lineno,
+                             hint="JSON Lines: one complete JSON value per line") from None
+        rows.append((lineno, value))
+    if not lines and not allow_empty:
         raise InputError("empty file, expected one JSON object per line", path=str(path))
+    not_object = next((n for n, value in rows if objects and not isinstance(value, dict)), None)
+    if not_object is not None:
+        raise InputError("each line must be a JSON object", path=str(path), line=not_object)
     return rows
 
 

@@ -23,9 +23,7 @@ class DocciSource(FileSource):
         self.require_files(root, split)
         path = self.file(root, split, "annotations")
         examples = []
-        for line, record in read_jsonl(path):
-            if not isinstance(record, dict):
-                raise InputError("each line must be a JSON object", path=str(path), line=line)
+        for line, record in read_jsonl(path, objects=True):
             example_id = id_field(record, "example_id", path, line=line)
             record_split, _, description = (text_field(record, key, path, line=line) for key in FIELDS[1:])
             if record_split != split:

@@ -28,9 +28,7 @@ class JsonlSource(FileSource):
         self.require_files(root, split)
         path = self.file(root, split, "annotations")
         examples = []
-        for lineno, r in read_jsonl(path):
-            if not isinstance(r, dict):
-                raise InputError("each line must be a JSON object", path=str(path), line=lineno)
+        for lineno, r in read_jsonl(path, objects=True):
             example_id = field_of(r, "id", path, line=lineno)
             refs = field_of(r, "references", path, line=lineno)
             if isinstance(refs, str):

@@ -55,9 +55,7 @@ class TabNetSource(FileSource):
         # JSON's own spelling of `"split": "<name>"`, to skip other splits' lines undecoded.
         named = re.compile(r'"split"\s*:\s*' + re.escape(f'"{split}"')).search if self.one_file else None
         examples = []
-        for lineno, r in read_jsonl(path, keep=named):
-            if not isinstance(r, dict):
-                raise InputError("each line must be a JSON object", path=str(path), line=lineno)
+        for lineno, r in read_jsonl(path, keep=named, objects=True):
             if named and r.get("split") != split:
                 continue
             example_id = id_field(r, self.id_key, path, line=lineno)
