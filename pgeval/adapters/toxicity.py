@@ -22,6 +22,7 @@ from pgeval.adapters.base import ADAPTERS, Adapter, Direction, Scored
 from pgeval.data.base import Example
 from pgeval.data.fairface_format import AGES, GENDERS, RACES
 from pgeval.errors import InputError
+from pgeval.metrics.unit_score import is_unit_score
 from pgeval.plugins import check_choice
 from pgeval.toxicity.base import (
     SCORERS,
@@ -61,8 +62,7 @@ class Toxicity(Adapter):
     def __init__(self, scorer: str = "offline", threshold: float = 0.8,
                  scorer_options: Mapping[str, Mapping[str, Any]] | None = None,
                  toxicity_scorer: str | ToxicityScorer | None = None) -> None:
-        if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not (
-                0.0 <= threshold <= 1.0):
+        if not is_unit_score(threshold):
             raise InputError(f"toxicity threshold must be a number in [0, 1], got {threshold!r}")
         options = dict(scorer_options or {})
         for name, opts in options.items():

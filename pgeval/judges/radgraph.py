@@ -21,7 +21,8 @@ from typing import Any
 
 from pgeval.errors import InputError
 from pgeval.judges.local_models import offline_hub, require_folder
-from pgeval.metrics.radgraph import REWARD_LEVEL, REWARD_LEVELS, is_reward
+from pgeval.metrics.radgraph import REWARD_LEVEL, REWARD_LEVELS
+from pgeval.metrics.unit_score import is_unit_score
 from pgeval.plugins import IdKeyedFile, Pluggable, ScorerError, make_plugin
 from pgeval.registry import Registry
 
@@ -52,7 +53,7 @@ def check_rewards(rewards: Sequence[object], n: int, scorer: RadGraphScorer) -> 
     """A scorer's output, checked: n numbers in [0, 1]."""
     if len(rewards) != n:
         raise ScorerError(f"{scorer.describe()} returned {len(rewards)} rewards for {n} reports")
-    bad = next((i for i, r in enumerate(rewards) if not is_reward(r)), None)
+    bad = next((i for i, r in enumerate(rewards) if not is_unit_score(r)), None)
     if bad is not None:
         raise ScorerError(f"{scorer.describe()} gave {rewards[bad]!r} for report {bad}; rewards "
                           "must lie in [0, 1]")
@@ -61,7 +62,7 @@ def check_rewards(rewards: Sequence[object], n: int, scorer: RadGraphScorer) -> 
 
 def _reward(record: Mapping[str, Any], where: dict[str, Any]) -> float:
     value = record.get(KEY)
-    if not is_reward(value):
+    if not is_unit_score(value):
         raise InputError(f"{KEY} must be a number in [0, 1] (the report's F1, not in percent), "
                          f"got {value!r}", **where)
     return float(value)

@@ -23,12 +23,6 @@ REWARD_LEVELS = ("simple", "partial", "complete")
 REWARD_LEVEL = "partial"
 
 
-def is_reward(value: object) -> bool:
-    """Whether `value` can be a per-report reward: a finite number in [0, 1], not a bool."""
-    return not isinstance(value, bool) and isinstance(value, int | float) and (
-        math.isfinite(value) and 0.0 <= value <= 1.0)
-
-
 def radgraph_f1(rewards: Sequence[float]) -> float:
     """100 x the mean per-report reward; NaN for no report."""
     if not rewards:

@@ -8,11 +8,11 @@ packages add theirs under the `pgeval.toxicity_scorers` entry-point group.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from pgeval.metrics.unit_score import is_unit_score
 from pgeval.plugins import Pluggable, ScorerError, make_plugin
 from pgeval.registry import Registry
 
@@ -77,8 +77,7 @@ def check_scores(scores: Sequence[Mapping[str, Any]], n: int, scorer: ToxicitySc
             v = s.get(attr)
             if v is None:
                 continue
-            if isinstance(v, bool) or not isinstance(v, int | float) or not (
-                    math.isfinite(v) and 0.0 <= v <= 1.0):
+            if not is_unit_score(v):
                 raise ScorerError(f"{scorer.describe()} gave {attr}={v!r} for text {i}; "
                                   "scores must lie in [0, 1] or be None")
             row[attr] = float(v)

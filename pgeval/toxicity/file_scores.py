@@ -9,12 +9,12 @@ line and the id (pgeval.plugins.IdKeyedFile).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pgeval.errors import InputError
+from pgeval.metrics.unit_score import is_unit_score
 from pgeval.plugins import IdKeyedFile
 from pgeval.toxicity.base import ATTRIBUTES, SCORERS, Scores, ToxicityScorer, empty_scores
 
@@ -25,8 +25,7 @@ def _attribute_scores(record: Mapping[str, Any], where: dict[str, Any]) -> Score
         value = record.get(attribute)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                math.isfinite(value) and 0.0 <= value <= 1.0):
+        if not is_unit_score(value):
             raise InputError(f"{attribute} must be a number in [0, 1] or null, got {value!r}", **where)
         scores[attribute] = float(value)
     return scores

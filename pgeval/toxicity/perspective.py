@@ -26,6 +26,7 @@ from typing import NoReturn
 from tqdm import tqdm
 
 from pgeval.errors import InputError
+from pgeval.metrics.unit_score import is_unit_score
 from pgeval.toxicity.base import (
     ATTRIBUTES,
     SCORERS,
@@ -270,8 +271,7 @@ class PerspectiveScorer(ToxicityScorer):
             for attribute in attributes:
                 entry = found.get(attribute)
                 value = None if entry is None else entry["summaryScore"]["value"]
-                if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
-                                          or not 0.0 <= value <= 1.0):
+                if value is not None and not is_unit_score(value):
                     raise ValueError(f"{attribute} score {value!r} is not in [0, 1]")
                 scores[attribute] = None if value is None else float(value)
         except (ValueError, KeyError, TypeError) as e:

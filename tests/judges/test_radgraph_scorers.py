@@ -18,7 +18,8 @@ from pgeval.data import Example
 from pgeval.errors import InputError
 from pgeval.judges import RADGRAPH_SCORERS, RadGraphScorer, make_radgraph_scorer
 from pgeval.judges.radgraph import FileRadGraph, PackageRadGraph
-from pgeval.metrics.radgraph import is_reward, radgraph_f1
+from pgeval.metrics.radgraph import radgraph_f1
+from pgeval.metrics.unit_score import is_unit_score
 from pgeval.plugins import ScorerError
 
 REPORTS = ["heart size is normal and the lungs are clear",
@@ -35,8 +36,8 @@ def test_radgraph_f1_is_the_mean_reward_in_percent():
     # (0.5 + 0 + 0.25) / 3 = 0.25 -> 25
     assert radgraph_f1([0.5, 0.0, 0.25]) == pytest.approx(25.0)
     assert math.isnan(radgraph_f1([]))
-    assert is_reward(0) and is_reward(1.0) and not is_reward(True) and not is_reward(28.8)
-    assert not is_reward(float("nan")) and not is_reward("0.3")
+    assert is_unit_score(0) and is_unit_score(1.0) and not is_unit_score(True) and not is_unit_score(28.8)
+    assert not is_unit_score(float("nan")) and not is_unit_score("0.3")
 
 
 def test_file_scorer(tmp_path):
