@@ -2,7 +2,8 @@
 
 Five generators, each `generate_<task>(n, seed)` (in-memory examples; nothing is drawn until an
 example's `image()` is called) with a writer `write_<task>(data_dir, n, seed)` that puts the
-official annotation files and the images under `data_dir/<task>/` where the task spec looks:
+official annotation files and the images under `data_dir/<task>/` where the task spec looks,
+registered with their training stream and corpus text as one `DemoTask` each in `DEMO`:
 
 - vqav2: shape scenes (1-4 circles / squares / triangles, red / blue / green / yellow, on a
   white, gray or black background), 224 x 224 JPEG; three questions per image, one of each VQA
@@ -40,6 +41,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import count, islice
 from pathlib import Path
 from typing import Any
@@ -66,22 +68,13 @@ from pgeval.demo.scenes import (
     shape_mask,
 )
 from pgeval.errors import InputError
+from pgeval.tasks import get_task
 
-DEMO_TASKS = ("vqav2", "docvqa", "coco_captions", "chartqa", "refcoco")
 # Bump when any generator's output changes: write_demo_data rewrites data of another version.
 GENERATOR_VERSION = 1
 MARKER = ".pgeval-demo.json"
 JPEG_QUALITY = 95
 
-# The prompt templates of the task specs (tests check they match tasks/*.toml); refcoco's prompt
-# is the referring expression itself (its `sentence` field), as big_vision's RefCOCO transfer has it.
-PROMPTS = {
-    "vqav2": "answer en {question}",
-    "docvqa": "{question}",
-    "coco_captions": "caption en",
-    "chartqa": "{question}",
-    "refcoco": "{sentence}",
-}
 
 
 def _rng(task: str, stream: str, seed: int, index: int) -> random.Random:
@@ -578,20 +571,77 @@ def write_refcoco(data_dir: Path, n: int, seed: int, *, sentences: int = 1,
 
 # --- all tasks ----------------------------------------------------------------------------------
 
-GENERATORS: dict[str, Callable[[int, int], list[Any]]] = {
-    "vqav2": generate_vqav2,
-    "docvqa": generate_docvqa,
-    "coco_captions": generate_coco_captions,
-    "chartqa": generate_chartqa,
-    "refcoco": generate_refcoco,
-}
-WRITERS: dict[str, Callable[[Path, int, int], Path]] = {
-    "vqav2": write_vqav2,
-    "docvqa": write_docvqa,
-    "coco_captions": write_coco_captions,
-    "chartqa": write_chartqa,
-    "refcoco": write_refcoco,
-}
+@dataclass(frozen=True)
+class DemoTask:
+    """One demo benchmark, wired in one place.
+
+    `generate(n, seed)` and `write(data_dir, n, seed)` make the evaluation data; a training
+    picture is `training_picture(seed, index)` (every question about it), drawn from its first
+    item by `draw` as training sees it (decoded from JPEG where the files are JPEG), and each
+    item is a prompt's fields and the suffix by `training_pair`; `eval_text` gives an evaluation
+    item's prompt fields and reference answers for the tokenizer's corpus (drawn from
+    `corpus_examples`). The prompt template is the task spec's.
+    """
+
+    name: str
+    generate: Callable[[int, int], list[Any]]
+    write: Callable[[Path, int, int], Path]
+    training_picture: Callable[[int, int], list[Any]]
+    draw: Callable[[Any], Image.Image]
+    training_pair: Callable[[Any], tuple[dict[str, str], str]]
+    eval_text: Callable[[Any], tuple[list[dict[str, str]], list[str]]]
+    corpus_examples: Callable[[int, int], list[Any]] | None = None  # default: generate
+    suffix_in_corpus: bool = True  # refcoco's <locNNNN> answers are user-defined pieces already
+
+    @property
+    def prompt(self) -> str:
+        return _spec_prompt(self.name)
+
+
+@cache
+def _spec_prompt(task: str) -> str:
+    return get_task(task).prompt
+
+
+def _drawn(item: Any) -> Image.Image:
+    return item.image()
+
+
+def _drawn_jpeg(item: Any) -> Image.Image:
+    return jpeg_roundtrip(item.image())
+
+
+def _question(text: str) -> dict[str, str]:
+    return {"question": text}
+
+
+DEMO = {t.name: t for t in (
+    DemoTask("vqav2", generate_vqav2, write_vqav2,
+             lambda seed, i: _vqa_image("train", seed, i), _drawn_jpeg,
+             lambda q: (_question(q.question), q.answer),
+             lambda q: ([_question(q.question)], list(q.answers))),
+    DemoTask("docvqa", generate_docvqa, write_docvqa,
+             lambda seed, i: _doc("train", seed, i, questions=None), _drawn,
+             lambda d: (_question(d.question), d.answers[0]),
+             lambda d: ([_question(d.question)], list(d.answers))),
+    DemoTask("coco_captions", generate_coco_captions, write_coco_captions,
+             lambda seed, i: _caption_image("train", seed, i), _drawn_jpeg,
+             lambda im: ({}, im.captions[0]),
+             lambda im: ([{}], list(im.captions))),
+    DemoTask("chartqa", generate_chartqa, write_chartqa,
+             lambda seed, i: _chart("train", seed, i, every_bar=True), _drawn,
+             lambda c: (_question(c.query), c.label),
+             lambda c: ([_question(c.query)], [c.label])),
+    # refcoco's prompt is the referring expression itself (its `sentence` field), as big_vision's
+    # RefCOCO transfer has it; the corpus takes three expressions per object.
+    DemoTask("refcoco", generate_refcoco, write_refcoco,
+             lambda seed, i: _ref_image("train", seed, i, every_object=True), _drawn_jpeg,
+             lambda r: ({"sentence": r.sentences[0]}, r.loc_tokens()),
+             lambda r: ([{"sentence": s} for s in r.sentences], []),
+             corpus_examples=lambda n, seed: generate_refcoco(n, seed, sentences=3),
+             suffix_in_corpus=False),
+)}
+DEMO_TASKS = tuple(DEMO)
 
 
 def _check_task(task: str) -> None:
@@ -601,13 +651,13 @@ def _check_task(task: str) -> None:
 
 def generate(task: str, n: int, seed: int) -> list[Any]:
     _check_task(task)
-    return GENERATORS[task](n, seed)
+    return DEMO[task].generate(n, seed)
 
 
 def write_task(data_dir: Path, task: str, n: int, seed: int) -> Path:
     """Write one task's files under data_dir/<task>/ (overwriting what is there); its folder."""
     _check_task(task)
-    return WRITERS[task](Path(data_dir), n, seed)
+    return DEMO[task].write(Path(data_dir), n, seed)
 
 
 def _marker(task: str, n: int, seed: int) -> dict[str, Any]:
@@ -652,7 +702,7 @@ def write_demo_data(data_dir: Path, tasks: Sequence[str], n: int | Mapping[str, 
             shutil.rmtree(target)
         scratch = Path(tempfile.mkdtemp(prefix=f".{task}-", dir=data_dir))
         try:
-            WRITERS[task](scratch, k, seed)
+            DEMO[task].write(scratch, k, seed)
             (scratch / task / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
             try:
                 os.replace(scratch / task, target)
@@ -670,27 +720,13 @@ def write_demo_data(data_dir: Path, tasks: Sequence[str], n: int | Mapping[str, 
 def _training_items(task: str, seed: int) -> Iterator[tuple[Callable[[], Image.Image], str, str]]:
     """(draw the picture, prefix, suffix) forever from the training stream; consecutive items
     of one picture share its draw function."""
-    prompt = PROMPTS[task]
+    demo = DEMO[task]
     for index in count():
-        if task == "vqav2":
-            qs = _vqa_image("train", seed, index)
-            draw = _once(lambda qs=qs: jpeg_roundtrip(qs[0].image()))
-            yield from ((draw, prompt.format(question=q.question), q.answer) for q in qs)
-        elif task == "docvqa":
-            page = _doc("train", seed, index, questions=None)
-            draw = _once(page[0].image)
-            yield from ((draw, prompt.format(question=d.question), d.answers[0]) for d in page)
-        elif task == "coco_captions":
-            (im,) = _caption_image("train", seed, index)
-            yield _once(lambda im=im: jpeg_roundtrip(im.image())), prompt, im.captions[0]
-        elif task == "chartqa":
-            cs = _chart("train", seed, index, every_bar=True)
-            draw = _once(cs[0].image)
-            yield from ((draw, prompt.format(question=c.query), c.label) for c in cs)
-        else:
-            refs = _ref_image("train", seed, index, every_object=True)
-            draw = _once(lambda refs=refs: jpeg_roundtrip(refs[0].image()))
-            yield from ((draw, prompt.format(sentence=r.sentences[0]), r.loc_tokens()) for r in refs)
+        items = demo.training_picture(seed, index)
+        draw = _once(lambda items=items: demo.draw(items[0]))
+        for item in items:
+            fields, suffix = demo.training_pair(item)
+            yield draw, demo.prompt.format(**fields), suffix
 
 
 def training_examples(task: str, n: int, seed: int, res: int) -> Iterator[tuple[np.ndarray, str, str]]:
@@ -728,21 +764,13 @@ def demo_corpus(n_per_task: int, seed: int) -> list[str]:
     five captions), then `vocabulary()`. refcoco's `<locNNNN>` answers are left out: they are the
     tokenizer's user-defined pieces already. Nothing is drawn, so this is fast."""
     lines: list[str] = []
-    for task in DEMO_TASKS:
-        for _, prefix, suffix in islice(_training_items(task, seed), n_per_task):
-            lines.append(prefix)
-            if task != "refcoco":
-                lines.append(suffix)
-    for q in generate_vqav2(n_per_task, seed):
-        lines += [PROMPTS["vqav2"].format(question=q.question), *q.answers]
-    for d in generate_docvqa(n_per_task, seed):
-        lines += [d.question, *d.answers]
-    for im in generate_coco_captions(n_per_task, seed):
-        lines += [PROMPTS["coco_captions"], *im.captions]
-    for c in generate_chartqa(n_per_task, seed):
-        lines += [c.query, c.label]
-    for r in generate_refcoco(n_per_task, seed, sentences=3):
-        lines += list(r.sentences)
+    for demo in DEMO.values():
+        for _, prefix, suffix in islice(_training_items(demo.name, seed), n_per_task):
+            lines += [prefix, suffix] if demo.suffix_in_corpus else [prefix]
+    for demo in DEMO.values():
+        for item in (demo.corpus_examples or demo.generate)(n_per_task, seed):
+            prompts, answers = demo.eval_text(item)
+            lines += [demo.prompt.format(**fields) for fields in prompts] + answers
     return lines + vocabulary()
 
 
