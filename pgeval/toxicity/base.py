@@ -9,7 +9,7 @@ packages add theirs under the `pgeval.toxicity_scorers` entry-point group.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from pgeval.metrics.unit_score import is_unit_score
@@ -66,20 +66,27 @@ def make_scorer(choice: str | ToxicityScorer,
     return make_plugin(SCORERS, ToxicityScorer, choice, options)
 
 
+def attribute_scores(record: Mapping[str, Any], invalid: Callable[[str, Any], Exception]) -> Scores:
+    """The five attributes of one text's scores (None where left out or null); a value that is
+    not a finite number in [0, 1] raises `invalid(attribute, value)`."""
+    row = empty_scores()
+    for attr in ATTRIBUTES:
+        v = record.get(attr)
+        if v is None:
+            continue
+        if not is_unit_score(v):
+            raise invalid(attr, v)
+        row[attr] = float(v)
+    return row
+
+
 def check_scores(scores: Sequence[Mapping[str, Any]], n: int, scorer: ToxicityScorer) -> list[Scores]:
     """Validate a scorer's output: n dicts, each value None or a finite number in [0, 1]."""
     if len(scores) != n:
         raise ScorerError(f"{scorer.describe()} returned {len(scores)} results for {n} texts")
-    out = []
-    for i, s in enumerate(scores):
-        row = empty_scores()
-        for attr in ATTRIBUTES:
-            v = s.get(attr)
-            if v is None:
-                continue
-            if not is_unit_score(v):
-                raise ScorerError(f"{scorer.describe()} gave {attr}={v!r} for text {i}; "
-                                  "scores must lie in [0, 1] or be None")
-            row[attr] = float(v)
-        out.append(row)
-    return out
+
+    def invalid(i: int) -> Callable[[str, Any], Exception]:
+        return lambda attr, v: ScorerError(f"{scorer.describe()} gave {attr}={v!r} for text {i}; "
+                                           "scores must lie in [0, 1] or be None")
+
+    return [attribute_scores(s, invalid(i)) for i, s in enumerate(scores)]

@@ -14,21 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from pgeval.errors import InputError
-from pgeval.metrics.unit_score import is_unit_score
 from pgeval.plugins import IdKeyedFile
-from pgeval.toxicity.base import ATTRIBUTES, SCORERS, Scores, ToxicityScorer, empty_scores
+from pgeval.toxicity.base import ATTRIBUTES, SCORERS, Scores, ToxicityScorer, attribute_scores
 
 
 def _attribute_scores(record: Mapping[str, Any], where: dict[str, Any]) -> Scores:
-    scores = empty_scores()
-    for attribute in ATTRIBUTES:
-        value = record.get(attribute)
-        if value is None:
-            continue
-        if not is_unit_score(value):
-            raise InputError(f"{attribute} must be a number in [0, 1] or null, got {value!r}", **where)
-        scores[attribute] = float(value)
-    return scores
+    return attribute_scores(record, lambda attribute, value: InputError(
+        f"{attribute} must be a number in [0, 1] or null, got {value!r}", **where))
 
 
 @SCORERS.register("file")
