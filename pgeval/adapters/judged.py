@@ -10,6 +10,7 @@ Without a judge, its metric is "not available": the key is absent (never 0) and 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from importlib import metadata
 from typing import Any, TypeVar
 
@@ -86,15 +87,12 @@ class LongCaption(Adapter):
                  entailment_judge: str | EntailmentJudge | None = None) -> None:
         self.options = _options(ENTAILMENT_JUDGES, judge_options)
         self.choice = _choice(ENTAILMENT_JUDGES, judge, entailment_judge)
-        self._judge: EntailmentJudge | None = None
         self._memo: dict[tuple[str, str], list[bool]] = {}
 
-    @property
+    @cached_property
     def judge(self) -> EntailmentJudge | None:
         """The judge, made on first use (so a spec loads without the judge's dependencies)."""
-        if self._judge is None and self.choice is not None:
-            self._judge = make_judge(self.choice, self.options)
-        return self._judge
+        return None if self.choice is None else make_judge(self.choice, self.options)
 
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
         sentences = [tuple(split_sentences(p)) for p in predictions]
@@ -136,15 +134,12 @@ class ReportGeneration(Captioning):
         super().__init__(metrics=metrics, tokenizer=tokenizer, fraction=fraction)
         self.options = _options(RADGRAPH_SCORERS, radgraph_options)
         self.choice = _choice(RADGRAPH_SCORERS, radgraph, radgraph_scorer)
-        self._scorer: RadGraphScorer | None = None
         self._memo: dict[tuple[str, str], float] = {}
 
-    @property
+    @cached_property
     def radgraph(self) -> RadGraphScorer | None:
         """The RadGraph scorer, made on first use."""
-        if self._scorer is None and self.choice is not None:
-            self._scorer = make_radgraph_scorer(self.choice, self.options)
-        return self._scorer
+        return None if self.choice is None else make_radgraph_scorer(self.choice, self.options)
 
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
         scored = super().score(predictions, examples)

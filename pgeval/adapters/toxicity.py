@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 from pgeval.adapters.base import ADAPTERS, Adapter, Direction, Scored
@@ -73,14 +74,11 @@ class Toxicity(Adapter):
         check_choice(SCORERS, self.choice)
         self.threshold = float(threshold)
         self.options = options
-        self._scorer: ToxicityScorer | None = None
 
-    @property
+    @cached_property
     def scorer(self) -> ToxicityScorer:
         """The scorer, made on first use (so a spec loads without the scorer's dependencies)."""
-        if self._scorer is None:
-            self._scorer = make_scorer(self.choice, self.options)
-        return self._scorer
+        return make_scorer(self.choice, self.options)
 
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
         subgroups: dict[str, list[str]] = {d: [] for d in SUBGROUP_FIELDS}
