@@ -11,16 +11,18 @@ from pathlib import Path
 from pgeval.run_plan import TaskPlan
 
 
+def file_sha256(path: Path) -> str:
+    """A file's hex digest, read in 16 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 24):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def sha256_files(files: Sequence[Path]) -> dict[str, str]:
     """Each file's hex digest, by its name."""
-    out = {}
-    for path in files:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 24):
-                digest.update(chunk)
-        out[path.name] = digest.hexdigest()
-    return out
+    return {path.name: file_sha256(path) for path in files}
 
 
 def data_sha256(plan: TaskPlan) -> dict[str, str]:
@@ -34,15 +36,14 @@ def data_sha256(plan: TaskPlan) -> dict[str, str]:
         if name.endswith("/") and path.is_dir():
             info = sorted(path.glob("dataset_info.json"))
             if info:
-                found[info[0].relative_to(root).as_posix()] = sha256_files(info)[info[0].name]
+                found[info[0].relative_to(root).as_posix()] = file_sha256(info[0])
                 continue
             digest = hashlib.sha256()
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                digest.update(f"{file.relative_to(path).as_posix()}\0{sha256_files([file])[file.name]}\n"
-                              .encode())
+                digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha256(file)}\n".encode())
             found[name] = digest.hexdigest()
         elif path.is_file():
-            found[path.relative_to(root).as_posix()] = sha256_files([path])[path.name]
+            found[path.relative_to(root).as_posix()] = file_sha256(path)
     return found
 
 
