@@ -189,9 +189,10 @@ def read_jsonl(path: Path, keep: Callable[[str], bool] | None = None, *, objects
         rows.append((lineno, value))
     if not lines and not allow_empty:
         raise InputError("empty file, expected one JSON object per line", path=str(path))
-    not_object = next((n for n, value in rows if objects and not isinstance(value, dict)), None)
-    if not_object is not None:
-        raise InputError("each line must be a JSON object", path=str(path), line=not_object)
+    if objects:
+        not_object = next((n for n, value in rows if not isinstance(value, dict)), None)
+        if not_object is not None:
+            raise InputError("each line must be a JSON object", path=str(path), line=not_object)
     return rows
 
 
