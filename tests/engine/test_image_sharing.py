@@ -89,7 +89,7 @@ def test_shared_images_give_the_predictions_of_encoding_each(model, photos, batc
     assert any(len(o.tokens) > 1 for o in shared.values())
     for r in reqs:
         assert (shared[r.id].tokens, shared[r.id].text) == (alone[r.id].tokens, alone[r.id].text)
-        np.testing.assert_allclose(shared[r.id].logprobs, alone[r.id].logprobs, atol=1e-5)
+        np.testing.assert_allclose(shared[r.id].logprobs, alone[r.id].logprobs, rtol=2e-5, atol=1e-5)
 
 
 def test_beam_search_with_shared_images(model, photos):
