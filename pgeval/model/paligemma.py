@@ -75,19 +75,24 @@ class PaliGemma(nn.Module):
     def next_logits(self, hidden: jax.Array) -> jax.Array:
         return self.llm.next_logits(hidden)
 
+    def prefix_inputs(self, image_tokens: jax.Array, tokens: jax.Array, input_mask: jax.Array,
+                      ar_mask: jax.Array) -> tuple[jax.Array, jax.Array, AttentionMasks]:
+        """The decoder's input for `[image tokens][tokens]`: embeddings, positions and masks
+        (image tokens always valid and in the prefix)."""
+        n, b = image_tokens.shape[1], tokens.shape[0]
+        x = jnp.concatenate([image_tokens.astype(self.dtype), self.embed_text(tokens)], axis=1)
+        input_mask = jnp.concatenate([jnp.ones((b, n), bool), input_mask.astype(bool)], axis=1)
+        ar_mask = jnp.concatenate([jnp.zeros((b, n), bool), ar_mask.astype(bool)], axis=1)
+        positions = positions_from_mask(input_mask)
+        return x, positions, prefix_lm_masks(input_mask, ar_mask, positions,
+                                             self.cfg.text.sliding_window)
+
     def _forward(self, images: jax.Array, tokens: jax.Array, input_mask: jax.Array,
                  ar_mask: jax.Array) -> tuple[jax.Array, int]:
         """Final hidden states of every position of `[image][tokens]`, and the image token count."""
         img = self.embed_image(images)
-        n = img.shape[1]
-        b = tokens.shape[0]
-        x = jnp.concatenate([img.astype(self.dtype), self.embed_text(tokens)], axis=1)
-        input_mask = jnp.concatenate([jnp.ones((b, n), bool), input_mask.astype(bool)], axis=1)
-        ar_mask = jnp.concatenate([jnp.zeros((b, n), bool), ar_mask.astype(bool)], axis=1)
-        positions = positions_from_mask(input_mask)
-        masks = prefix_lm_masks(input_mask, ar_mask, positions, self.cfg.text.sliding_window)
-        hidden, _ = self.decode(x, positions, masks)
-        return hidden, n
+        hidden, _ = self.decode(*self.prefix_inputs(img, tokens, input_mask, ar_mask))
+        return hidden, img.shape[1]
 
     def sequence_logits(self, images: jax.Array, tokens: jax.Array, input_mask: jax.Array,
                         ar_mask: jax.Array) -> jax.Array:
