@@ -8,9 +8,9 @@ from pgeval.demo.datasets import (
     DEMO_TASKS,
     demo_corpus,
     generate,
-    training_examples,
+    training_picture,
     write_demo_data,
     write_task,
 )
 
-__all__ = ["DEMO_TASKS", "demo_corpus", "generate", "training_examples", "write_demo_data", "write_task"]
+__all__ = ["DEMO_TASKS", "demo_corpus", "generate", "training_picture", "write_demo_data", "write_task"]

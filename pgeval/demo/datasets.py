@@ -8,8 +8,9 @@ registered with their training stream and corpus text as one `DemoTask` each in 
 - vqav2: shape scenes (1-4 circles / squares / triangles, red / blue / green / yellow, on a
   white, gray or black background), 224 x 224 JPEG; three questions per image, one of each VQA
   answer type, ten human answers each (8 to 10 of them right).
-- docvqa: 448 x 448 PNG pages with a title and 4-6 "Key: value" fields in 11 px type (legible at
-  448 px, hard at 224); two questions per page, answered by a field's exact value.
+- docvqa: 448 x 448 PNG ledger forms: six "Key:" fields at fixed places among other numbers,
+  every number printed one 3 x 5 px figure per 28 px cell (crisp at 448 px, half-pixel strokes
+  at 224); two questions per form, answered by a field's value (3 or 4 digits).
 - coco_captions: shape scenes (1-3 shapes), 224 x 224 JPEG, five template captions each.
 - chartqa: 448 x 448 PNG bar charts of 3-5 bars with values 0..100 printed above them; two
   queries per chart (a bar's value; the highest or lowest bar); even charts are the `human`
@@ -21,7 +22,7 @@ registered with their training stream and corpus text as one `DemoTask` each in 
 `n` counts scored examples as pgeval's readers count them: questions (vqav2, docvqa), queries
 across both chartqa files, images (coco_captions), referring expressions (refcoco, one sentence
 per ref unless asked otherwise). Example k depends only on (task, seed, k), so a smaller `n` gives a
-prefix of a larger one. `training_examples` draws from a separate stream of the same generators:
+prefix of a larger one. `training_picture` draws from a separate stream of the same generators:
 training and evaluation data never share a scene by construction, whatever the seeds.
 
 Files are byte-identical for the same (n, seed) and the same Pillow release (its bundled FreeType,
@@ -53,17 +54,18 @@ from pgeval.demo.scenes import (
     BACKGROUNDS,
     CHART_COLORS,
     COLORS,
-    FILLER,
     KINDS,
     BarChart,
-    Document,
+    Cell,
+    Form,
     Scene,
     Shape,
     draw_chart,
-    draw_document,
+    draw_form,
     draw_scene,
-    layout_document,
+    field_cell,
     pixel_outline,
+    random_form,
     random_scene,
     shape_mask,
 )
@@ -71,7 +73,7 @@ from pgeval.errors import InputError
 from pgeval.tasks import get_task
 
 # Bump when any generator's output changes: write_demo_data rewrites data of another version.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 MARKER = ".pgeval-demo.json"
 JPEG_QUALITY = 95
 
@@ -216,30 +218,22 @@ def write_vqav2(data_dir: Path, n: int, seed: int) -> Path:
 
 # --- docvqa -------------------------------------------------------------------------------------
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-FIRST_NAMES = ("Anna", "John", "Maria", "Peter", "Laura", "David", "Sara", "Paul", "Emma", "Mark")
-LAST_NAMES = ("Smith", "Brown", "Jones", "Miller", "Davis", "Wilson", "Moore", "Clark", "Young", "Hall")
-CITIES = ("Berlin", "Paris", "London", "Madrid", "Rome", "Vienna", "Oslo", "Dublin", "Lisbon", "Prague")
 DOC_TITLES = ("INVOICE", "RECEIPT", "ORDER FORM", "STATEMENT", "DELIVERY NOTE")
-
-
-def _digits(rng: random.Random, lo: int, hi: int) -> str:
-    """A number of lo..hi digits (as many of each length), no leading zero."""
-    d = rng.randint(lo, hi)
-    return str(rng.randint(10 ** (d - 1), 10**d - 1))
-
-
-# key -> (question, value maker, weight when picking questions: numbers are asked most)
-DOC_FIELDS: dict[str, tuple[str, Callable[[random.Random], str], int]] = {
-    "Date": ("What is the date?",
-             lambda r: f"{r.randint(1, 28)} {r.choice(MONTHS)} {r.randint(1990, 1999)}", 2),
-    "Total": ("What is the total?", lambda r: _digits(r, 2, 4), 3),
-    "Name": ("What is the name?", lambda r: f"{r.choice(FIRST_NAMES)} {r.choice(LAST_NAMES)}", 1),
-    "Invoice": ("What is the invoice number?", lambda r: _digits(r, 4, 4), 2),
-    "Order": ("What is the order number?", lambda r: _digits(r, 3, 4), 2),
-    "City": ("What is the city?", lambda r: r.choice(CITIES), 1),
+# The form's fields in their fixed order (field i at scenes.field_cell(i)) and the question for each.
+DOC_FIELDS: dict[str, str] = {
+    "Invoice": "What is the invoice number?",
+    "Order": "What is the order number?",
+    "Total": "What is the total?",
+    "Account": "What is the account number?",
+    "Phone": "What is the phone extension?",
+    "Code": "What is the postal code?",
 }
+
+
+def _form_number(rng: random.Random) -> str:
+    """3 or 4 digits (as many of each length), no leading zero."""
+    d = rng.randint(3, 4)
+    return str(rng.randint(10 ** (d - 1), 10**d - 1))
 
 
 @dataclass(frozen=True)
@@ -249,35 +243,27 @@ class DocQuestion:
     key: str  # the field asked about
     question: str
     answers: tuple[str, ...]
-    document: Document
+    form: Form
 
     @property
     def file_name(self) -> str:
         return f"demo{self.doc_id:05d}_1.png"
 
     def image(self) -> Image.Image:
-        return draw_document(self.document)
+        return draw_form(self.form)
 
 
 def _doc(stream: str, seed: int, index: int, questions: int | None = 2) -> list[DocQuestion]:
-    """A page and questions about `questions` of its fields (None: every field, for training)."""
+    """A form and questions about `questions` of its fields (None: every field, for training)."""
     rng = _rng("docvqa", stream, seed, index)
-    keys = rng.sample(list(DOC_FIELDS), rng.randint(4, 6))
-    fields = [(k, DOC_FIELDS[k][1](rng)) for k in keys]
-    document = layout_document(rng, rng.choice(DOC_TITLES), fields)
+    fields = [(k, _form_number(rng)) for k in DOC_FIELDS]
+    form = random_form(rng, rng.choice(DOC_TITLES), fields, _form_number)
     doc_id = index + 1
-    if questions is None:
-        asked = rng.sample(keys, len(keys))
-    else:
-        asked = []
-        pool = list(keys)
-        for _ in range(questions):
-            key = rng.choices(pool, weights=[DOC_FIELDS[k][2] for k in pool])[0]
-            pool.remove(key)
-            asked.append(key)
+    keys = list(DOC_FIELDS)
+    asked = rng.sample(keys, len(keys) if questions is None else questions)
+    values = dict(fields)
     return [DocQuestion(question_id=doc_id * 10 + k, doc_id=doc_id, key=key,
-                        question=DOC_FIELDS[key][0], answers=(document.values[key].text,),
-                        document=document)
+                        question=DOC_FIELDS[key], answers=(values[key],), form=form)
             for k, key in enumerate(asked)]
 
 
@@ -591,6 +577,8 @@ class DemoTask:
     training_pair: Callable[[Any], tuple[dict[str, str], str]]
     eval_text: Callable[[Any], tuple[list[dict[str, str]], list[str]]]
     corpus_examples: Callable[[int, int], list[Any]] | None = None  # default: generate
+    layout: Callable[[Any], Form] | None = None  # docvqa: an item's form
+    answer_cell: Callable[[Any], Cell] | None = None  # docvqa: where an item's answer starts
     suffix_in_corpus: bool = True  # refcoco's <locNNNN> answers are user-defined pieces already
 
     @property
@@ -623,7 +611,8 @@ DEMO = {t.name: t for t in (
     DemoTask("docvqa", generate_docvqa, write_docvqa,
              lambda seed, i: _doc("train", seed, i, questions=None), _drawn,
              lambda d: (_question(d.question), d.answers[0]),
-             lambda d: ([_question(d.question)], list(d.answers))),
+             lambda d: ([_question(d.question)], list(d.answers)),
+             layout=lambda d: d.form, answer_cell=lambda d: field_cell(list(DOC_FIELDS).index(d.key))),
     DemoTask("coco_captions", generate_coco_captions, write_coco_captions,
              lambda seed, i: _caption_image("train", seed, i), _drawn_jpeg,
              lambda im: ({}, im.captions[0]),
@@ -717,43 +706,63 @@ def write_demo_data(data_dir: Path, tasks: Sequence[str], n: int | Mapping[str, 
 # --- training data and the tokenizer's corpus ---------------------------------------------------
 
 
-def _training_items(task: str, seed: int) -> Iterator[tuple[Callable[[], Image.Image], str, str]]:
-    """(draw the picture, prefix, suffix) forever from the training stream; consecutive items
-    of one picture share its draw function."""
+@dataclass(frozen=True)
+class TrainingPicture:
+    """One picture of a task's training stream with every question about it.
+
+    `image` is (H, W, 3) uint8 at the picture's native size (224 x 224 scenes, 448 x 448 forms
+    and charts, 320 x 240 refcoco scenes), decoded from JPEG where the evaluation files are JPEG;
+    resize it as evaluation does (`pgeval.model.images.preprocess(image, res)`). Each pair is a
+    prefix that follows the task spec's prompt template and the reference answer as suffix (the
+    majority human answer, the field's value, the first of the five captions, the chart's label,
+    or refcoco's four `<locNNNN>` box tokens y1 x1 y2 x2 with no `<segNNN>` codes). On a form
+    (docvqa), `figures` maps each cell to the figure printed in it and `answer_cells` gives
+    each pair's answer's first cell (its figures follow one per cell to the right), for the
+    training-only losses of `pgeval.demo.train`; None for other pictures.
+    """
+
+    image: np.ndarray
+    pairs: tuple[tuple[str, str], ...]
+    figures: dict[Cell, str] | None = None
+    answer_cells: tuple[Cell, ...] | None = None
+
+
+def _training_pairs(demo: DemoTask, items: Sequence[Any]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in items:
+        fields, suffix = demo.training_pair(item)
+        pairs.append((demo.prompt.format(**fields), suffix))
+    return tuple(pairs)
+
+
+def training_pairs(task: str, seed: int) -> Iterator[tuple[str, str]]:
+    """The (prefix, suffix) pairs of the training stream's pictures in order, forever, without
+    drawing the pictures."""
+    _check_task(task)
     demo = DEMO[task]
     for index in count():
-        items = demo.training_picture(seed, index)
-        draw = _once(lambda items=items: demo.draw(items[0]))
-        for item in items:
-            fields, suffix = demo.training_pair(item)
-            yield draw, demo.prompt.format(**fields), suffix
+        yield from _training_pairs(demo, demo.training_picture(seed, index))
 
 
-def training_examples(task: str, n: int, seed: int, res: int) -> Iterator[tuple[np.ndarray, str, str]]:
-    """n (image, prefix, suffix) training pairs for `task`, from a stream disjoint from the
-    evaluation data's.
-
-    The image is (H, W, 3) uint8 at the picture's native size (224 x 224 scenes, 448 x 448 pages
-    and charts, 320 x 240 refcoco scenes), decoded from JPEG where the evaluation files are JPEG;
-    resize it as evaluation does (`pgeval.model.images.preprocess(image, res)`). The prefix follows
-    the task spec's prompt template; the suffix is the reference answer (the majority human
-    answer, the field's value, the first of the five captions, the chart's label, or refcoco's
-    four `<locNNNN>` box tokens y1 x1 y2 x2 with no `<segNNN>` codes). Consecutive pairs may share
-    a picture (all questions about one page come together): shuffle before batching. `res` is the
-    resolution the model is trained at; the pictures do not depend on it.
-    """
+def training_picture(task: str, seed: int, index: int) -> TrainingPicture:
+    """Picture `index` of the training stream of `task`, disjoint from the evaluation data's."""
     _check_task(task)
-    if res < 1 or n < 0:
-        raise ValueError(f"need res > 0 and n >= 0, got res={res}, n={n}")
-    return ((np.asarray(draw(), dtype=np.uint8), prefix, suffix)
-            for draw, prefix, suffix in islice(_training_items(task, seed), n))
+    if index < 0:
+        raise ValueError(f"need index >= 0, got {index}")
+    demo = DEMO[task]
+    items = demo.training_picture(seed, index)
+    image = np.asarray(demo.draw(items[0]), dtype=np.uint8)
+    if demo.layout is None:
+        return TrainingPicture(image, _training_pairs(demo, items))
+    return TrainingPicture(image, _training_pairs(demo, items), demo.layout(items[0]).figures,
+                           tuple(demo.answer_cell(item) for item in items))
 
 
 def vocabulary() -> list[str]:
     """Every word and value the generators can produce, one string each."""
     words = [*COLORS, *KINDS, *(k + "s" for k in KINDS), *BACKGROUNDS, *NUMBER_WORDS.values(),
-             *MONTHS, *FIRST_NAMES, *LAST_NAMES, *CITIES, *DOC_TITLES, *FILLER, *CHART_LABELS,
-             *CHART_TITLES, *(k + ":" for k in DOC_FIELDS), *(q for q, _, _ in DOC_FIELDS.values()),
+             *DOC_TITLES, *CHART_LABELS,
+             *CHART_TITLES, *(k + ":" for k in DOC_FIELDS), *DOC_FIELDS.values(),
              "yes", "no", *(str(i) for i in range(10))]
     return list(dict.fromkeys(words))
 
@@ -765,7 +774,7 @@ def demo_corpus(n_per_task: int, seed: int) -> list[str]:
     tokenizer's user-defined pieces already. Nothing is drawn, so this is fast."""
     lines: list[str] = []
     for demo in DEMO.values():
-        for _, prefix, suffix in islice(_training_items(demo.name, seed), n_per_task):
+        for prefix, suffix in islice(training_pairs(demo.name, seed), n_per_task):
             lines += [prefix, suffix] if demo.suffix_in_corpus else [prefix]
     for demo in DEMO.values():
         for item in (demo.corpus_examples or demo.generate)(n_per_task, seed):
@@ -775,18 +784,6 @@ def demo_corpus(n_per_task: int, seed: int) -> list[str]:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _once(draw: Callable[[], Image.Image]) -> Callable[[], Image.Image]:
-    """`draw`, run at most once."""
-    cache: list[Image.Image] = []
-
-    def get() -> Image.Image:
-        if not cache:
-            cache.append(draw())
-        return cache[0]
-
-    return get
 
 
 def _flat(make: Callable[[str, int, int], list[Any]], stream: str, seed: int) -> Iterator[Any]:

@@ -1,19 +1,20 @@
-"""Pictures of the demo data sets: shape scenes, key/value documents and bar charts.
+"""Pictures of the demo data sets: shape scenes, ledger forms and bar charts.
 
 Everything here is deterministic: drawing uses PIL primitives and the font bundled with Pillow
 (`ImageFont.load_default(size=N)`, Aileron Regular laid out with FreeType's basic engine), never a
 system font; every random choice comes from a `random.Random` the caller seeds. The same Pillow
 release therefore draws the same pixels on any machine.
 
-Layout is decided before drawing (`random_scene`, `layout_document`, `BarChart`) and kept in plain
-dataclasses, so the ground truth (masks, text boxes, bar boxes) is known without looking at pixels.
+Layout is decided before drawing (`random_scene`, `random_form`, `BarChart`) and kept in plain
+dataclasses, so the ground truth (masks, figure cells, bar boxes) is known without looking at
+pixels.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -32,11 +33,6 @@ COLORS: dict[str, RGB] = {
 KINDS = ("circle", "square", "triangle")
 BACKGROUNDS: dict[str, RGB] = {"white": (255, 255, 255), "gray": (150, 150, 150), "black": (20, 20, 20)}
 
-# Documents: a 448 x 448 page read at 448 px without resampling. Field text is 11 px Aileron:
-# digits and capitals are 8 px tall and about 6 px wide (4 x 3 px once the page is resized to 224).
-PAGE_SIZE = 448
-DOC_FONT_SIZE = 11
-DOC_TITLE_SIZE = 20
 # Charts: 448 x 448, values 0..100 drawn as bar heights with the value printed above each bar.
 CHART_SIZE = 448
 CHART_VALUE_SIZE = 15
@@ -195,89 +191,91 @@ def _collinear(a: tuple[int, int], b: tuple[int, int], c: tuple[int, int]) -> bo
     return (b[0] - a[0]) * (c[1] - a[1]) == (b[1] - a[1]) * (c[0] - a[0])
 
 
-# --- documents ----------------------------------------------------------------------------------
+# --- forms --------------------------------------------------------------------------------------
+
+# Forms: a 448 x 448 ledger page on a grid of 28 x 28 px cells (one cell per patch of a 28 px
+# patch encoder at 448 px; four cells per patch at 224), with numbers in comb fields, one figure
+# per cell, printed in the 3 x 5 px figures below: resized to 224 px their strokes are half a
+# pixel wide. Fields sit at fixed cells, their keys in 11 px Aileron.
+FORM_SIZE = 448
+CELL = 28
+FORM_GRID = FORM_SIZE // CELL
+FORM_KEY_SIZE = 11
+FORM_TITLE_SIZE = 18
+FIGURE_ROWS = {
+    "0": ("111", "101", "101", "101", "111"), "1": ("010", "110", "010", "010", "111"),
+    "2": ("111", "001", "111", "100", "111"), "3": ("111", "001", "111", "001", "111"),
+    "4": ("101", "101", "111", "001", "001"), "5": ("111", "100", "111", "001", "111"),
+    "6": ("111", "100", "111", "101", "111"), "7": ("111", "001", "010", "010", "010"),
+    "8": ("111", "101", "111", "101", "111"), "9": ("111", "101", "111", "001", "111"),
+}
+FIGURE_OFFSET = (12, 11)  # where a figure's top-left pixel sits inside its cell, (x, y)
+NUMBER_CELLS = 5  # a number takes up to 4 cells, then at least one stays empty
+FILLER_COLUMNS = (0, 5, 10)  # where numbers start on rows without a field
+
+
+@cache
+def _figure(digit: str) -> np.ndarray:
+    return np.array([[c == "1" for c in row] for row in FIGURE_ROWS[digit]])
+
+
+Cell = tuple[int, int]  # (row, column) on the form's grid
+
+
+def field_cell(index: int) -> Cell:
+    """The first cell of the index-th field's value: every other row from row 2, column 4 (its
+    key is over columns 1-3 of the same row; another number may start at column 9)."""
+    return (2 + 2 * index, 4)
+
+
+def key_cells(count: int) -> set[Cell]:
+    """The cells the keys of `count` fields are written over."""
+    return {(field_cell(i)[0], c) for i in range(count) for c in range(4)}
 
 
 @dataclass(frozen=True)
-class TextItem:
-    text: str
-    x: int
-    y: int
-    size: int
-    color: RGB = INK
+class Form:
+    """A ledger page: a title on row 0, fields (key, value) from `field_cell(i)` on, and other
+    numbers from the `filler` cells on, each number one figure per cell to the right."""
+
+    title: str
+    fields: tuple[tuple[str, str], ...]
+    filler: tuple[tuple[Cell, str], ...]
 
     @property
-    def box(self) -> Box:
-        """The ink's bounding box on the page."""
-        x0, y0, x1, y1 = font(self.size).getbbox(self.text)
-        return (self.x + int(x0), self.y + int(y0), self.x + int(x1), self.y + int(y1))
+    def numbers(self) -> dict[Cell, str]:
+        """Every number, by its first cell."""
+        return {**dict(self.filler), **{field_cell(i): v for i, (_, v) in enumerate(self.fields)}}
+
+    @property
+    def figures(self) -> dict[Cell, str]:
+        """The figure printed in each cell that holds one (the ground truth)."""
+        return {(row, col + j): figure for (row, col), number in self.numbers.items()
+                for j, figure in enumerate(number)}
 
 
-@dataclass(frozen=True)
-class Document:
-    """A white page of text items and horizontal rules; `values` maps each field's key to the
-    item holding its value (the ground-truth layout)."""
-
-    width: int
-    height: int
-    items: tuple[TextItem, ...]
-    rules: tuple[Box, ...]
-    values: dict[str, TextItem]
-
-
-FILLER = (
-    "Thank you for your business.",
-    "Please pay within 30 days.",
-    "All amounts in USD.",
-    "Keep this copy for your records.",
-    "Questions? Call our office.",
-    "Goods remain our property until paid.",
-)
+def random_form(rng: random.Random, title: str, fields: Sequence[tuple[str, str]],
+                number: Callable[[random.Random], str], fill: float = 0.7) -> Form:
+    """The fields at their fixed cells, and with probability `fill` a number from `number` at
+    column 9 of each field's row and at each of FILLER_COLUMNS of rows 1-15 without a field."""
+    field_rows = {field_cell(i)[0] for i in range(len(fields))}
+    starts = [(r, 9) for r in sorted(field_rows)]
+    starts += [(r, c) for r in range(1, FORM_GRID) if r not in field_rows for c in FILLER_COLUMNS]
+    filler = tuple((cell, number(rng)) for cell in starts if rng.random() < fill)
+    return Form(title, tuple(fields), filler)
 
 
-def layout_document(rng: random.Random, title: str, fields: Sequence[tuple[str, str]],
-                    size: int = PAGE_SIZE) -> Document:
-    """Place a title, the (key, value) fields in order and a few filler lines at random.
-
-    Fields are either inline ("Total: 381") or in a two-column table (keys at one x, values at
-    another), 22-40 px apart, starting at a random x in the left half and a random height.
-    """
-    small = font(DOC_FONT_SIZE)
-    margin = 24
-    items = [TextItem(title, margin + rng.randint(0, 160), rng.randint(16, 40), DOC_TITLE_SIZE)]
-    rule_y = items[0].box[3] + rng.randint(6, 12)
-    rules = [(margin, rule_y, size - margin, rule_y + 1)]
-    table = rng.random() < 0.5
-    x = margin + rng.randint(0, 180)
-    value_x = x + max(int(small.getlength(k + ":")) for k, _ in fields) + rng.randint(8, 40)
-    steps = [rng.randint(22, 40) for _ in fields]
-    # The block of fields starts anywhere that leaves it (and a filler line) on the page.
-    room = size - margin - 40 - (rule_y + 14) - sum(steps)
-    y = rule_y + 14 + rng.randint(0, max(0, room))
-    values = {}
-    for (key, value), step in zip(fields, steps, strict=True):
-        items.append(TextItem(key + ":", x, y, DOC_FONT_SIZE))
-        vx = value_x if table else x + int(small.getlength(key + ":")) + 4
-        values[key] = TextItem(value, vx, y, DOC_FONT_SIZE)
-        items.append(values[key])
-        y += step
-    y += rng.randint(4, 24)
-    for line in rng.sample(FILLER, rng.randint(1, 3)):
-        if y > size - margin - DOC_FONT_SIZE:
-            break
-        items.append(TextItem(line, margin + rng.randint(0, 60), y, DOC_FONT_SIZE, (70, 70, 70)))
-        y += rng.randint(16, 24)
-    return Document(size, size, tuple(items), tuple(rules), values)
-
-
-def draw_document(doc: Document) -> Image.Image:
-    image = Image.new("RGB", (doc.width, doc.height), (255, 255, 255))
+def draw_form(form: Form) -> Image.Image:
+    image = Image.new("L", (FORM_SIZE, FORM_SIZE), 255)
     draw = ImageDraw.Draw(image)
-    for x0, y0, x1, y1 in doc.rules:
-        draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=(120, 120, 120))
-    for item in doc.items:
-        draw.text((item.x, item.y), item.text, font=font(item.size), fill=item.color)
-    return image
+    draw.text((CELL, 6), form.title, font=font(FORM_TITLE_SIZE), fill=0)
+    for i, (key, _) in enumerate(form.fields):
+        draw.text((CELL + 2, field_cell(i)[0] * CELL + 8), key + ":", font=font(FORM_KEY_SIZE), fill=0)
+    pixels = np.array(image)
+    for (row, col), figure in form.figures.items():
+        x, y = col * CELL + FIGURE_OFFSET[0], row * CELL + FIGURE_OFFSET[1]
+        pixels[y:y + 5, x:x + 3][_figure(figure)] = 0
+    return Image.fromarray(pixels).convert("RGB")
 
 
 # --- bar charts ---------------------------------------------------------------------------------
