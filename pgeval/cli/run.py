@@ -100,6 +100,14 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
                    ", ".join(f"{k} {v:.2f}" for k, v in t.metrics.items()))
         click.echo(f"{name} ({t.split}, n={t.n}{f', {t.skipped} skipped' if t.skipped else ''}): "
                    + outcome)
+    if demo:
+        from pgeval.demo.baseline import most_common_answer_score
+        from pgeval.demo.bundle import demo_data_dir
+
+        floor = {name: most_common_answer_score(name, data_dir or demo_data_dir(), catalog)
+                 for name in tasks}
+        click.echo("baseline without the image (each question answered with its most common "
+                   "answer, whole split): " + ", ".join(f"{k} {v:.2f}" for k, v in floor.items()))
     card = write_model_card(run, catalog, tasks)
     click.echo("")
     click.echo(card.read_text(encoding="utf-8"))
