@@ -114,8 +114,9 @@ def test_run_task_generates_and_scores_a_plan_in_memory(tiny_checkpoint, data, t
 
 
 def test_a_pgeval_run_1_directory_still_loads():
-    """The demo runs recorded before results.json recorded aggregates and spec files."""
-    run = load_run(Path(__file__).resolve().parents[1] / "reports" / "demo" / "448")
+    """A run recorded before results.json recorded aggregates and spec files (the demo's 448 px
+    results.json of 2026-11-23, kept in tests/data/run_v1)."""
+    run = load_run(Path(__file__).resolve().parent / "data" / "run_v1")
     assert run.tasks["vqav2"].aggregate is None and run.tasks["vqav2"].spec is None
     assert run.tasks["vqav2"].metrics["accuracy"] == pytest.approx(69.8)
 

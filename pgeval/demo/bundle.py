@@ -1,6 +1,6 @@
 """The demo model shipped with pgeval and the demo data it is evaluated on.
 
-`pgeval run --demo` evaluates pgeval/demo/assets/demo_<res>.npz (a PaliGemma of 4.4M parameters
+`pgeval run --demo` evaluates pgeval/demo/assets/demo_<res>.npz (a PaliGemma of 4.6M parameters
 trained by `python -m pgeval.demo.train`, see assets/training.json) with its own tokenizer on
 synthetic benchmarks written, once, to a cache folder. Everything is labelled as demo.
 """

@@ -6,6 +6,7 @@ import pytest
 
 from pgeval.config import EngineConfig, RunConfig
 from pgeval.demo import bundle
+from pgeval.demo.train import STAGES, parse_stages
 from pgeval.errors import InputError
 from pgeval.evaluation import run_evaluation
 from pgeval.model.loading import load_checkpoint
@@ -21,7 +22,12 @@ def test_bundle_files_and_limits():
     total = sum(p.stat().st_size for p in bundle.ASSETS.iterdir())
     assert total < 20e6  # the budget for everything shipped
     record = json.loads((bundle.ASSETS / "training.json").read_text())
-    assert [s["res"] for s in record["stages"]] == [448, 224]
+    # trained by the default recipe on 2 CPU cores within the hour
+    assert [(s["res"], s["planned_steps"], s["mixture"]) for s in record["stages"]] == [
+        (st.res, st.steps, st.mixture) for st in parse_stages(STAGES)]
+    assert record["stages"][-1]["res"] == 224
+    assert all(s["device"] == "2 x cpu" and s["steps"] == s["planned_steps"] for s in record["stages"])
+    assert sum(s["minutes"] for s in record["stages"]) <= 60
     with pytest.raises(InputError, match="224 and 448"):
         bundle.demo_checkpoint(300)
     with pytest.raises(InputError, match="no demo data for refcoco"):
