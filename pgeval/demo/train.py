@@ -37,12 +37,22 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
+import ml_dtypes
 import numpy as np
+import optax
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from PIL import Image
 
 from pgeval.demo.datasets import DEMO_TASKS, DOC_FIELDS, TrainingPicture, demo_corpus, training_picture
 from pgeval.demo.scenes import CELL, FORM_GRID, FORM_SIZE, Cell, key_cells
 from pgeval.model.config import PaliGemmaConfig, TextConfig, VisionConfig
+from pgeval.model.gemma import Block, RMSNorm, apply_rope
 from pgeval.model.images import preprocess
+from pgeval.model.loading import load_checkpoint, resample_posemb
+from pgeval.model.npz_checkpoint import save_npz
+from pgeval.model.paligemma import PaliGemma
 from pgeval.model.tokenizer import Tokenizer, train_sentencepiece
 
 SEQ_LEN = 32
@@ -162,8 +172,6 @@ class Batch:
 def preprocess_uint8(image: np.ndarray, res: int) -> np.ndarray:
     """The evaluation resize (pgeval.model.images.preprocess), kept as uint8; the [-1, 1]
     scaling happens in the step."""
-    from PIL import Image
-
     return np.round((preprocess(Image.fromarray(image), res) + 1.0) * 127.5).astype(np.uint8)
 
 
@@ -205,11 +213,6 @@ def prefetched(items: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
 
 
 def init_params(cfg: PaliGemmaConfig, seed: int) -> dict:
-    import jax
-    import jax.numpy as jnp
-
-    from pgeval.model.paligemma import PaliGemma
-
     r = cfg.vision.image_size
     params = PaliGemma(cfg).init(jax.random.PRNGKey(seed), jnp.zeros((1, r, r, 3)),
                                  jnp.zeros((1, 2), jnp.int32), jnp.ones((1, 2), bool),
@@ -223,9 +226,6 @@ def init_params(cfg: PaliGemmaConfig, seed: int) -> dict:
 
 def figure_head(cfg: PaliGemmaConfig, seed: int) -> dict:
     """The reading loss's linear head: image token -> 11 classes per cell it covers."""
-    import jax
-    import jax.numpy as jnp
-
     outputs = cells_per_token(cfg.vision.image_size, cfg.vision.patch_size) ** 2 * 11
     width = cfg.text.width
     return {"kernel": jax.random.normal(jax.random.PRNGKey(seed + 2), (width, outputs)) * width ** -0.5,
@@ -233,9 +233,6 @@ def figure_head(cfg: PaliGemmaConfig, seed: int) -> dict:
 
 
 def _cross_entropy(logits, targets, weights):
-    import jax
-    import jax.numpy as jnp
-
     nll = -jnp.take_along_axis(jax.nn.log_softmax(logits, axis=-1), targets[..., None], axis=-1)[..., 0]
     return jnp.sum(nll * weights) / jnp.maximum(jnp.sum(weights), 1)
 
@@ -244,13 +241,6 @@ def make_step(cfg: PaliGemmaConfig, optimizer, reading_weight: float, routing_we
               ) -> Callable:
     """The jitted training step: (params, opt_state, *Batch.arrays()) -> (params, opt_state,
     lm loss, reading loss, routing loss)."""
-    import jax
-    import jax.numpy as jnp
-    import optax
-
-    from pgeval.model.gemma import Block, RMSNorm, apply_rope
-    from pgeval.model.paligemma import PaliGemma
-
     model, text = PaliGemma(cfg), cfg.text
 
     def decode(llm: dict, x, positions, masks):
@@ -332,10 +322,6 @@ def train_stage(cfg: PaliGemmaConfig, params: dict, tok: Tokenizer, stage: Stage
     passed; the cosine schedule is laid out for all its steps either way). Returns the
     parameters and the curve of [step, seconds, lm loss, reading loss, routing loss], whose
     last step says how many steps were run."""
-    import jax
-    import optax
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
     res, steps = stage.res, stage.steps
     schedule = optax.warmup_cosine_decay_schedule(0.0, lr, min(100, steps // 10), steps, lr / 20)
     optimizer = optax.chain(optax.clip_by_global_norm(1.0),
@@ -364,17 +350,12 @@ def train_stage(cfg: PaliGemmaConfig, params: dict, tok: Tokenizer, stage: Stage
 
 
 def export(params: dict, path: Path) -> Path:
-    import jax
-    import ml_dtypes
-
-    from pgeval.model.npz_checkpoint import save_npz
-
     return save_npz(jax.tree.map(lambda a: np.asarray(a).astype(ml_dtypes.bfloat16), params), path)
 
 
 def use_host_devices(n: int) -> None:
     """Split the CPU into n XLA devices (data parallel over them), unless XLA_FLAGS says
-    otherwise; must run before JAX first touches its backend."""
+    otherwise; must run before JAX first uses its backend (importing it is fine)."""
     flags = os.environ.get("XLA_FLAGS", "")
     if n > 1 and "xla_force_host_platform_device_count" not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n}".strip()
@@ -398,11 +379,6 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="CPU devices to split the batch over (on CPU only)")
     args = parser.parse_args(argv)
     use_host_devices(args.devices)
-    import jax
-    import jax.numpy as jnp
-
-    from pgeval.model.loading import load_checkpoint, resample_posemb
-
     settings = {"seed": args.seed, "lr": args.lr, "reading_weight": args.reading_weight,
                 "routing_weight": args.routing_weight, "routing_layer": ROUTING_LAYER,
                 "pictures_per_step": PICTURES, "questions_per_picture": QUESTIONS,
