@@ -12,12 +12,12 @@ _EXPORTS = {
     "RunConfig": "pgeval.config",
     "Resources": "pgeval.resources",
     "TaskCatalog": "pgeval.tasks",
-    "evaluate": "pgeval.evaluation",
-    "run_evaluation": "pgeval.evaluation",
+    "evaluate": "pgeval.run.evaluation",
+    "run_evaluation": "pgeval.run.evaluation",
     "load_run": "pgeval.runs",
-    "score_file": "pgeval.scoring",
-    "infer": "pgeval.inference",
-    "load_engine": "pgeval.inference",
+    "score_file": "pgeval.scoring.score",
+    "infer": "pgeval.run.inference",
+    "load_engine": "pgeval.engine.loading",
 }
 __all__ = ["__version__", *_EXPORTS]
 

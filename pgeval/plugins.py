@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pgeval.data.base import read_jsonl
 from pgeval.errors import InputError, PgevalError
+from pgeval.io import read_jsonl
 from pgeval.registry import Registry
 
 TEXT_KEYS = ("text", "prediction")

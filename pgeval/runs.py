@@ -25,14 +25,13 @@ predictions/<task>.jsonl: one {"id", "prediction", "score", "slice"} per scored 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import read_json, read_jsonl
-from pgeval.errors import InputError, WriteError
+from pgeval.errors import InputError
+from pgeval.io import atomic_write_text, read_json, read_jsonl
 
 # /2 records each task's aggregate and spec file; /1 directories (without them) still load.
 SCHEMA = "pgeval.run/2"
@@ -124,42 +123,6 @@ def read_example_scores(path: Path) -> Iterator[ExampleScore]:
         except (KeyError, TypeError, ValueError) as e:
             raise InputError(f"not a scored prediction line ({e})", path=str(path),
                              line=lineno) from None
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so readers never see half a file; a failed
-    write (a full disk) leaves the previous file as it was and raises a WriteError."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.replace(path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise WriteError(str(path), e, kept="the file is as it was before; free space (or fix "
-                         "the disk) and rerun the same command") from None
-
-
-def output_folder(path: str | Path, option: str, file: str | Path | None = None) -> Path:
-    """Create the folder that the command-line `option` writes into (with its parents), or that
-    holds its output `file`. A file in the way, or a folder that cannot be created, is an
-    InputError naming the output."""
-    path = Path(path)
-    where = str(file if file is not None else path)
-    blocker = next((p for p in (path, *path.parents) if p.exists()), path)
-    if blocker.exists() and not blocker.is_dir():
-        problem = (f"{option} must be a folder, this is a file" if blocker == path and file is None
-                   else f"cannot write {option}: {blocker} is a file, not a folder")
-        raise InputError(problem, path=where, hint=f"pass another {option}, or move the file away")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(f"cannot create the folder of {option}: {e.strerror or e}",
-                         path=str(e.filename or where),
-                         hint=f"pass an {option} in a folder you can write") from None
-    return path
 
 
 def write_results(directory: Path, header: Mapping[str, Any], tasks: Mapping[str, TaskRecord]) -> Path:

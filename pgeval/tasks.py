@@ -16,8 +16,8 @@ from typing import Any
 
 from pgeval.adapters import ADAPTERS, Adapter
 from pgeval.data import SOURCES, DataSource
-from pgeval.data.base import read_text
 from pgeval.errors import InputError
+from pgeval.io import read_text
 from pgeval.model.images import RESIZES
 from pgeval.registry import suggest
 from pgeval.resources import NO_RESOURCES, Resources
@@ -84,6 +84,27 @@ class TaskSpec:
     def prompt_fields(self) -> list[str]:
         """Names the prompt template fills from each example (`question` in `answer en {question}`)."""
         return [f for _, f, _, _ in string.Formatter().parse(self.prompt) if f]
+
+    def data_source(self) -> DataSource:
+        """The data source that reads the spec's data, built with its [data] arguments (an unknown
+        source, or arguments it refuses, is an error naming the spec file)."""
+        try:
+            return SOURCES.get(self.source)(**self.source_args)
+        except InputError as e:
+            raise _in_spec(e, self) from None
+
+    def adapter_class(self) -> type[Adapter]:
+        """The spec's adapter class (what it scores with, and the resources it takes)."""
+        try:
+            return ADAPTERS.get(self.adapter)
+        except InputError as e:
+            raise _in_spec(e, self) from None
+
+    def make_adapter(self, resources: Resources = NO_RESOURCES) -> Adapter:
+        """The spec's scoring adapter, with its [scoring] arguments and the run-time resources it
+        asks for (see Adapter.resources)."""
+        cls = self.adapter_class()
+        return cls(**self.adapter_args, **resources.taken_by(cls.resources))
 
 
 def same_split(a: str, b: str) -> bool:
@@ -237,9 +258,7 @@ def _in_spec(error: InputError, spec: TaskSpec) -> InputError:
 class TaskCatalog:
     """The task specs one command works with, loaded once (built-ins, plugin folders, then its
     --tasks-dir folders) and handed to planning, scoring and reports, so every part of a command
-    sees the same specs; and the code a spec names: its data source and its adapter (an unknown
-    name, or arguments they refuse, is an error naming the spec file). An empty catalog still
-    resolves any spec's source and adapter."""
+    sees the same specs."""
 
     specs: Mapping[str, TaskSpec] = field(default_factory=dict)
 
@@ -252,29 +271,6 @@ class TaskCatalog:
             raise InputError(f"unknown task {name!r}.{suggest(name, self.specs)}",
                              hint="`pgeval tasks` lists every task")
         return self.specs[name]
-
-    def source_for(self, spec: TaskSpec) -> DataSource:
-        """The data source that reads the spec's data, built with its [data] arguments."""
-        try:
-            return SOURCES.get(spec.source)(**spec.source_args)
-        except InputError as e:
-            raise _in_spec(e, spec) from None
-
-    def adapter_class(self, spec: TaskSpec) -> type[Adapter]:
-        """The spec's adapter class (what it scores with, and the resources it takes)."""
-        try:
-            return ADAPTERS.get(spec.adapter)
-        except InputError as e:
-            raise _in_spec(e, spec) from None
-
-    def adapter_for(self, spec: TaskSpec, resources: Resources = NO_RESOURCES) -> Adapter:
-        """The spec's scoring adapter, with its [scoring] arguments and the run-time resources it
-        asks for (see Adapter.resources)."""
-        cls = self.adapter_class(spec)
-        return cls(**spec.adapter_args, **resources.taken_by(cls.resources))
-
-
-NO_TASKS = TaskCatalog()  # no specs: what scoring a spec built elsewhere resolves its code with
 
 
 def get_task(name: str, extra_dirs: Iterable[str | Path] = ()) -> TaskSpec:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from pgeval.data.base import Example
-from pgeval.listing import recipes_markdown
-from pgeval.tasks import NO_TASKS, TaskCatalog, get_task
+from pgeval.reports.listing import recipes_markdown
+from pgeval.tasks import TaskCatalog, get_task
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -16,7 +16,7 @@ NUMBER_WORDS = ("2", "2") + ("two",) * 8
 
 @pytest.mark.parametrize("task", ["okvqa", "vizwiz_vqa"])
 def test_okvqa_and_vizwiz_default_to_big_vision_rule_and_report_the_official_one(task):
-    adapter = NO_TASKS.adapter_for(get_task(task))
+    adapter = get_task(task).make_adapter()
     examples = [Example("q1", NUMBER_WORDS), Example("q2", ("Dog",) * 10)]
     scored = adapter.score(["2", "dog"], examples)
     # big_vision (min3): "2" matches 2 of 10 answers as written, 2/3; "dog" none of "Dog"
@@ -29,7 +29,7 @@ def test_okvqa_and_vizwiz_default_to_big_vision_rule_and_report_the_official_one
 
 def test_empty_human_answers_never_match():
     # VizWiz records can hold empty answers; big_vision drops them before min(1, n/3)
-    adapter = NO_TASKS.adapter_for(get_task("vizwiz_vqa"))
+    adapter = get_task("vizwiz_vqa").make_adapter()
     scored = adapter.score([""], [Example("a.jpg", ("", "", "", "unanswerable"))])
     assert scored.metrics["accuracy"] == 0.0
 
@@ -37,7 +37,7 @@ def test_empty_human_answers_never_match():
 def test_ocrvqa_compares_case_as_big_vision_does():
     # big_vision's OCR-VQA eval (transfers/ocrvqa.py, evaluator transfers/vqa.py with its default
     # to_lower=False) compares the decoded string with the answer exactly
-    adapter = NO_TASKS.adapter_for(get_task("ocrvqa"))
+    adapter = get_task("ocrvqa").make_adapter()
     scored = adapter.score(["Harry Potter", "harry potter", "Harry Potter "],
                            [Example(str(i), ("Harry Potter",)) for i in range(3)])
     assert scored.per_example == [100.0, 0.0, 0.0]

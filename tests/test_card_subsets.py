@@ -9,7 +9,8 @@ import pytest
 from pgeval.data.tfds_order import StoredSlice, parse_slice, tfds_key_hash, tfds_storage_order
 from pgeval.errors import InputError
 from pgeval.metrics.ptb_tokenizer import java_available
-from pgeval.scoring import load_examples, score_file
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_file
 from pgeval.tasks import get_task
 from tests.synthetic import write_coco_captions, write_vqav2
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from pgeval.errors import InputError
-from pgeval.gate import compare
-from pgeval.gate_stats import paired_interval
+from pgeval.gate.compare import compare
+from pgeval.gate.stats import paired_interval
 from pgeval.reports.gate_report import render_gate
 from pgeval.runs import TaskRecord, load_run, write_results
 from tests.helpers import run_cli
@@ -350,7 +350,7 @@ def test_invalid_share_rising_fails_and_descriptive_keys_never_do(tmp_path):
 
 
 def test_aggregate_detection_ignores_examples_without_a_finite_score():
-    from pgeval.gate_stats import detect_aggregate
+    from pgeval.gate.stats import detect_aggregate
     from pgeval.runs import ExampleScore
 
     scores = [ExampleScore("a", "", 100.0, "x"), ExampleScore("b", "", math.nan, "y"),

@@ -11,7 +11,8 @@ import pytest
 from pgeval.adapters import ADAPTERS
 from pgeval.data import SOURCES
 from pgeval.errors import InputError
-from pgeval.scoring import load_examples, score_predictions
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_predictions
 from pgeval.tasks import get_task
 from tests.helpers import run_cli, score_json
 from tests.synthetic import write_jsonl

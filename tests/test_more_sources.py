@@ -13,7 +13,8 @@ import json
 
 import pytest
 
-from pgeval.scoring import load_examples, score_file
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_file
 from pgeval.tasks import get_task
 
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from pgeval.config import EngineConfig, RunConfig
-from pgeval.evaluation import run_evaluation
+from pgeval.run.evaluation import run_evaluation
 from tests.synthetic import docvqa_with_images, vqav2_with_images
 
 TASKS = "vqav2,docvqa"
@@ -133,7 +133,7 @@ def test_a_mesh_spanning_both_processes(tiny_checkpoint, data, reference, tmp_pa
 SCRIPT = """
 import sys
 from pgeval.config import EngineConfig, RunConfig
-from pgeval.evaluation import run_evaluation
+from pgeval.run.evaluation import run_evaluation
 for spec, out in zip(sys.argv[4::2], sys.argv[5::2]):
     run_evaluation(EngineConfig(checkpoint=sys.argv[1], mesh=spec, batch_size=8),
                    RunConfig(tasks=tuple(sys.argv[2].split(",")), data_dir=sys.argv[3], out=out,

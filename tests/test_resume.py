@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-import pgeval.partial
+import pgeval.run.partial
 from pgeval.errors import WriteError
-from pgeval.partial import read_progress
-from pgeval.runs import atomic_write_text
+from pgeval.io import atomic_write_text
+from pgeval.run.partial import read_progress
 from tests.helpers import run_cli
 from tests.synthetic import vqav2_with_images
 
@@ -156,7 +156,7 @@ def test_a_failing_write_stops_the_run_and_a_rerun_resumes(tiny_checkpoint, tmp_
             return real_write(fd, bytes(data[: len(data) // 2]))
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(pgeval.partial.os, "write", disk_fills)
+    monkeypatch.setattr(pgeval.run.partial.os, "write", disk_fills)
     code, err = run(out)
     monkeypatch.undo()
     assert code == 1 and "Traceback" not in err

@@ -7,13 +7,13 @@ import pytest
 
 import pgeval
 from pgeval.config import EngineConfig, RunConfig
+from pgeval.engine.loading import load_engine
 from pgeval.errors import InputError, Interrupted
-from pgeval.evaluation import run_evaluation
-from pgeval.inference import load_engine
-from pgeval.run_plan import plan_tasks
-from pgeval.run_task import run_task
+from pgeval.run.evaluation import run_evaluation
+from pgeval.run.plan import plan_tasks
+from pgeval.run.task import run_task
 from pgeval.runs import load_run
-from pgeval.scoring import score_file
+from pgeval.scoring.score import score_file
 from pgeval.tasks import get_task
 from tests.helpers import run_cli
 from tests.synthetic import docvqa_with_images, vqav2_with_images, write_image
@@ -174,7 +174,7 @@ def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_c
     """A crash after a task's predictions were scored but before results.json records the task
     must not cost the task: the rerun generates nothing and gives the same results."""
     from pgeval.engine.runner import Engine
-    from pgeval.run_directory import RunDirectory
+    from pgeval.run.directory import RunDirectory
 
     path, _ = tiny_checkpoint
     out = tmp_path / "run"
@@ -206,7 +206,7 @@ def test_crash_before_results_are_written_keeps_the_generated_predictions(tiny_c
 
 
 def test_default_data_dir(monkeypatch, tmp_path):
-    from pgeval.run_plan import default_data_dir
+    from pgeval.run.plan import default_data_dir
 
     monkeypatch.setenv("PGEVAL_DATA", str(tmp_path / "benchmarks"))
     assert default_data_dir() == tmp_path / "benchmarks"

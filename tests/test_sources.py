@@ -6,7 +6,8 @@ import json
 import pytest
 
 from pgeval.errors import InputError
-from pgeval.scoring import load_examples, score_file, score_predictions
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_file, score_predictions
 from pgeval.tasks import get_task
 from tests.synthetic import write_jsonl
 

@@ -8,8 +8,9 @@ from PIL import Image
 from pgeval.data.spotting_formats import SpottingTarget
 from pgeval.errors import InputError
 from pgeval.metrics.spotting import Word
-from pgeval.scoring import load_examples, score_predictions
-from pgeval.tasks import NO_TASKS, get_task
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_predictions
+from pgeval.tasks import get_task
 from tests.helpers import score_json
 from tests.synthetic import write_jsonl
 
@@ -96,7 +97,7 @@ def test_icdar15_utf16_is_still_refused(tmp_path):
 
 def test_missing_ground_truth_folder_or_files(tmp_path):
     spec = get_task("icdar15")
-    source = NO_TASKS.source_for(spec)
+    source = spec.data_source()
     assert source.files("test") == ["Challenge4_Test_Task1_GT/"]
     root = tmp_path / "icdar15"
     assert source.missing_files(root, "test") == [root / "Challenge4_Test_Task1_GT"]
@@ -199,8 +200,8 @@ def test_an_unreadable_image_stops_scoring_by_name(tmp_path):
 def test_the_ground_truth_folder_is_hashed_as_one_digest(tmp_path):
     """results.json's data_sha256 covers a folder of per-image ground-truth files: one digest that
     changes when any file's content changes."""
-    from pgeval.hashing import data_sha256
-    from pgeval.run_plan import plan_tasks
+    from pgeval.run.hashing import data_sha256
+    from pgeval.run.plan import plan_tasks
 
     write_icdar15(tmp_path)
     [plan] = plan_tasks(["icdar15"], tmp_path)

@@ -10,7 +10,7 @@ from pgeval.data.base import SubmissionFormat
 from pgeval.errors import InputError
 from pgeval.reports.table import model_card_table, render
 from pgeval.runs import load_run
-from pgeval.submissions import submission_entries
+from pgeval.scoring.submissions import submission_entries
 from tests.helpers import run_cli
 from tests.reports.test_table import cell, md_rows
 from tests.synthetic import _dump, write_image

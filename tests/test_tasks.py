@@ -8,8 +8,9 @@ import pytest
 
 from pgeval.adapters import ADAPTERS
 from pgeval.errors import InputError
-from pgeval.listing import task_rows
-from pgeval.scoring import load_examples, score_predictions
+from pgeval.reports.listing import task_rows
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_predictions
 from pgeval.tasks import TaskCatalog, get_task, load_task_file, load_tasks
 from tests.helpers import run_cli, task_toml, write_task_file
 from tests.synthetic import write_jsonl

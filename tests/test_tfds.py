@@ -23,9 +23,10 @@ from pgeval.data.base import SOURCES  # noqa: E402
 from pgeval.data.tfds_source import TfdsSource  # noqa: E402  (importing it registers "tfds")
 from pgeval.errors import InputError  # noqa: E402
 from pgeval.metrics.captioning import cider, cider_tokenized, tokenize_for_coco  # noqa: E402
-from pgeval.run_plan import plan_tasks  # noqa: E402
-from pgeval.scoring import load_examples, score_file  # noqa: E402
-from pgeval.tasks import NO_TASKS, TaskCatalog, get_task  # noqa: E402
+from pgeval.run.plan import plan_tasks  # noqa: E402
+from pgeval.scoring.examples import load_examples  # noqa: E402
+from pgeval.scoring.score import score_file  # noqa: E402
+from pgeval.tasks import TaskCatalog, get_task  # noqa: E402
 
 TASK = "coco_captions_tfds"
 BUILDER = "pgeval_tiny_coco"
@@ -206,7 +207,7 @@ def test_not_prepared_fails_before_running(tmp_path):
     tasks = write_task(tmp_path / "tasks", extra='version = "1.0.0"')
     spec = get_task(TASK, [tasks])
     expected = tmp_path / "data" / TASK / BUILDER / "1.0.0"
-    assert NO_TASKS.source_for(spec).missing_files(tmp_path / "data" / TASK, "val") == [expected]
+    assert spec.data_source().missing_files(tmp_path / "data" / TASK, "val") == [expected]
     with pytest.raises(InputError, match="nothing was run") as e:
         plan_tasks([TASK], tmp_path / "data", catalog=TaskCatalog.load([tasks]))
     assert str(expected) in str(e.value)
@@ -220,7 +221,7 @@ def test_missing_split_is_reported(prepared, tmp_path):
     spec = get_task(TASK, [write_task(tmp_path / "tasks", tfds_split="test")])
     with pytest.raises(InputError, match="split 'test' is not prepared"):
         plan_tasks([TASK], data_dir, catalog=TaskCatalog.load([tmp_path / "tasks"]))
-    assert str(dataset) in str(NO_TASKS.source_for(spec).missing_files(data_dir / TASK, "val")[0])
+    assert str(dataset) in str(spec.data_source().missing_files(data_dir / TASK, "val")[0])
 
 
 def test_missing_extra_says_how_to_install(prepared, monkeypatch):

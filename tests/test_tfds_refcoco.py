@@ -19,8 +19,9 @@ from pgeval.data.base import SOURCES  # noqa: E402
 from pgeval.data.tfds_refcoco import TfdsRefcocoSource  # noqa: E402  (registers "tfds_refcoco")
 from pgeval.errors import InputError  # noqa: E402
 from pgeval.resources import Resources  # noqa: E402
-from pgeval.run_plan import plan_tasks  # noqa: E402
-from pgeval.scoring import load_examples, score_file  # noqa: E402
+from pgeval.run.plan import plan_tasks  # noqa: E402
+from pgeval.scoring.examples import load_examples  # noqa: E402
+from pgeval.scoring.score import score_file  # noqa: E402
 from pgeval.segmentation import format_segment  # noqa: E402
 from pgeval.tasks import TaskCatalog, get_task  # noqa: E402
 from tests.segmentation.refer_data import save_vae, sign_vae_weights  # noqa: E402

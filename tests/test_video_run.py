@@ -9,12 +9,12 @@ from PIL import Image
 
 from pgeval.config import EngineConfig, RunConfig
 from pgeval.engine.runner import Engine, Request
-from pgeval.evaluation import run_evaluation
 from pgeval.model.loading import load_checkpoint
 from pgeval.model.tokenizer import Tokenizer
 from pgeval.model.video import Clip
 from pgeval.reports.card import write_model_card
-from pgeval.scoring import score_file
+from pgeval.run.evaluation import run_evaluation
+from pgeval.scoring.score import score_file
 from pgeval.tasks import TaskCatalog, get_task
 from tests.video_data import dump, marvl_line, nlvr2_line
 from tests.video_files import write_video

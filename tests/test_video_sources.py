@@ -6,7 +6,8 @@ sharing no token with the others scores 10 x 1 / references, x 100)."""
 import pytest
 
 from pgeval.errors import InputError
-from pgeval.scoring import load_examples, score_file
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_file
 from pgeval.tasks import get_task
 from tests.video_data import dump, marvl_line, nlvr2_line
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from pgeval.gate import compare
+from pgeval.gate.compare import compare
 from pgeval.reports.gate_report import render_gate
 from pgeval.runs import load_run
 

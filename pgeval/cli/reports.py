@@ -11,8 +11,9 @@ import click
 
 from pgeval.cli.options import tasks_dir_option
 from pgeval.errors import InputError
+from pgeval.io import atomic_write_text, output_folder
 from pgeval.reports.cells import REFERENCES, default_reference
-from pgeval.runs import Run, atomic_write_text, load_run, output_folder
+from pgeval.runs import Run, load_run
 from pgeval.tasks import TaskCatalog
 
 run_dirs_argument = click.argument("run_dirs", nargs=-1, required=True, type=click.Path())

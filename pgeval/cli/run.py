@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from pgeval.bench_workloads import WORKLOADS
+from pgeval.bench.workloads import WORKLOADS
 from pgeval.cli.options import host_options, model_options, resource_options, tasks_dir_option
 from pgeval.config import EngineConfig, RunConfig
 from pgeval.resources import Resources
@@ -29,7 +29,7 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
                   dtype: str, mesh: str | None, coordinator: str | None,
                   num_processes: int | None, process_id: int | None) -> None:
     """Generate text for each request (greedy unless --beam-size > 1)."""
-    from pgeval.inference import infer  # the model stack loads only for commands that need it
+    from pgeval.run.inference import infer  # the model stack loads only for commands that need it
 
     if checkpoint is None:
         raise click.UsageError("Missing option '--checkpoint'.")
@@ -74,8 +74,8 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
                 vae: str | None, toxicity_scorer: str | None, entailment_judge: str | None,
                 radgraph_scorer: str | None, demo: bool) -> None:
     """Evaluate a checkpoint on tasks; write results.json, predictions/ and model_card.md."""
-    from pgeval.evaluation import run_evaluation
     from pgeval.reports.card import write_model_card
+    from pgeval.run.evaluation import run_evaluation
 
     tasks = tuple(t.strip() for t in task_list.split(",") if t.strip())
     catalog = TaskCatalog.load(tasks_dirs)
@@ -148,7 +148,7 @@ def bench_command(config: str, batch_size: int, res: int | None, decode_len: int
     common = dict(batch_size=batch_size, res=res, decode_len=decode_len, dtype=dtype,
                   repeats=repeats, log=log)
     if workload is not None:
-        from pgeval.workload_bench import run_workload_bench
+        from pgeval.bench.workload import run_workload_bench
 
         if images != 1:
             raise click.UsageError("--images does not apply to --workload (one image per question)")
@@ -160,7 +160,7 @@ def bench_command(config: str, batch_size: int, res: int | None, decode_len: int
                    f"{w.hf_ex_per_s:.2f} ex/s, ratio {w.ratio:.2f}")
         result = dataclasses.asdict(w)
     else:
-        from pgeval.bench import run_bench
+        from pgeval.bench.engine import run_bench
 
         r = run_bench(config, images=images, **common)
         shown = f"{r.images} images" if r.images > 1 else "1 image"

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import click
 
 from pgeval.cli.options import resource_options, tasks_dir_option
-from pgeval.listing import task_rows
+from pgeval.reports.listing import task_rows
 from pgeval.resources import Resources
-from pgeval.scoring import score_file, write_per_example
+from pgeval.scoring.score import score_file, write_per_example
 from pgeval.tasks import TaskCatalog
 
 
@@ -66,7 +66,7 @@ def score_command(task: str, predictions: str, data_dir: str, split: str | None,
     result = score_file(spec, predictions, data_dir, split,
                         resources=Resources(vae=vae, toxicity_scorer=toxicity_scorer,
                                             entailment_judge=entailment_judge,
-                                            radgraph_scorer=radgraph_scorer), catalog=catalog)
+                                            radgraph_scorer=radgraph_scorer))
     if out:
         path = write_per_example(result, out)
         click.echo(f"per-example scores: {path}", err=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pgeval.data.base import SOURCES, Example, id_field, read_jsonl, text_field
+from pgeval.data.base import SOURCES, Example, id_field, text_field
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_jsonl
 
 FIELDS = ("example_id", "split", "image_file", "description")
 

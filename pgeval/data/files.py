@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pgeval.data.base import DataSource, read_json
+from pgeval.data.base import DataSource
 from pgeval.errors import InputError
+from pgeval.io import read_json
 
 
 class FileSource(DataSource):

@@ -18,9 +18,10 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
-from pgeval.data.base import SOURCES, Example, read_text
+from pgeval.data.base import SOURCES, Example
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_text
 
 TRANSCRIPTIONS = ("bekrn", "krn")
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of, read_jsonl, segment_bounds
+from pgeval.data.base import SOURCES, Example, SubmissionFormat, field_of, segment_bounds
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_jsonl
 
 RESERVED = ("id", "references", "image", "images", "segment", "slice")
 

@@ -12,9 +12,10 @@ import csv
 import io
 from pathlib import Path
 
-from pgeval.data.base import SOURCES, Example, read_text
+from pgeval.data.base import SOURCES, Example
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_text
 
 COLUMNS = ("image_id", "SMILES")
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import SOURCES, Example, field_of, read_jsonl, text_field
+from pgeval.data.base import SOURCES, Example, field_of, text_field
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_jsonl
 
 LABELS = {"true": "True", "false": "False", "1": "True", "0": "False"}
 MARVL_LANGUAGES = ("id", "sw", "ta", "tr", "zh")

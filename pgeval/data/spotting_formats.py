@@ -33,11 +33,11 @@ from typing import ClassVar
 
 import PIL.Image
 
-from pgeval.data.base import SOURCES, Example, read_text
+from pgeval.data.base import SOURCES, Example
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import natural_key, read_text
 from pgeval.metrics.spotting import Word
-from pgeval.model.video import natural_key
 
 
 @dataclass(frozen=True, slots=True)

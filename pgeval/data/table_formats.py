@@ -6,9 +6,10 @@ import csv
 import io
 from pathlib import Path
 
-from pgeval.data.base import SOURCES, Example, field_of, read_text
+from pgeval.data.base import SOURCES, Example, field_of
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_text
 
 
 @SOURCES.register("gqa")

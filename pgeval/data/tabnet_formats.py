@@ -19,9 +19,10 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pgeval.data.base import SOURCES, Example, check_unique_ids, field_of, id_field, list_field, read_jsonl
+from pgeval.data.base import SOURCES, Example, check_unique_ids, field_of, id_field, list_field
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_jsonl
 from pgeval.metrics.table_html import rebuild_html
 
 

@@ -17,14 +17,12 @@ from pgeval.data.base import (
     field_of,
     id_field,
     list_field,
-    read_json,
-    read_jsonl,
-    read_text,
     segment_bounds,
     text_field,
 )
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_json, read_jsonl, read_text
 
 # Keys of the MSR-VTT caption lists that retrieval codebases publish (ClipBERT's clip_name,
 # LAVIS' video file name, VALOR's desc), in the order they are looked for.

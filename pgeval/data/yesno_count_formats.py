@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pgeval.data.base import SOURCES, Example, field_of, read_jsonl
+from pgeval.data.base import SOURCES, Example, field_of
 from pgeval.data.files import FileSource
 from pgeval.errors import InputError
+from pgeval.io import read_jsonl
 
 
 @SOURCES.register("pope")

@@ -10,7 +10,8 @@ from itertools import islice
 from pathlib import Path
 
 from pgeval.demo.datasets import training_pairs
-from pgeval.scoring import load_examples, score_predictions
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_predictions
 from pgeval.tasks import TaskCatalog
 
 TRAINING_PAIRS = 5000
@@ -33,8 +34,8 @@ def most_common_answer_score(task: str, data_dir: str | Path, catalog: TaskCatal
     """The task's headline metric on its demo split for the answers most common in the first
     `pairs` training pairs."""
     spec = catalog.get(task)
-    examples = load_examples(spec, data_dir, catalog=catalog)
+    examples = load_examples(spec, data_dir)
     prompts = [spec.prompt.format(**e.fields) for e in examples]
     answers = most_common_answers(islice(training_pairs(task, seed), pairs), prompts)
-    result = score_predictions(spec, examples, answers, catalog=catalog)
-    return result.metrics[catalog.adapter_for(spec).primary]
+    result = score_predictions(spec, examples, answers)
+    return result.metrics[spec.make_adapter().primary]

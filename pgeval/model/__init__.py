@@ -1,10 +1,25 @@
 """PaliGemma in JAX/Flax: the SigLIP encoder, the Gemma / Gemma 2 decoder, checkpoint loading,
-the tokenizer and image preprocessing."""
+the tokenizer and image preprocessing.
 
-from pgeval.model.config import PaliGemmaConfig, TextConfig, VisionConfig, preset
-from pgeval.model.loading import Checkpoint, load_checkpoint
-from pgeval.model.paligemma import PaliGemma
-from pgeval.model.tokenizer import Tokenizer
+The names below are imported on first use: the light modules of this package (`images`,
+`video`, `config`, `tokenizer`) serve commands that never load JAX."""
 
-__all__ = ["Checkpoint", "PaliGemma", "PaliGemmaConfig", "TextConfig", "Tokenizer",
-           "VisionConfig", "load_checkpoint", "preset"]
+import importlib
+
+_EXPORTS = {
+    "Checkpoint": "pgeval.model.loading",
+    "load_checkpoint": "pgeval.model.loading",
+    "PaliGemma": "pgeval.model.paligemma",
+    "PaliGemmaConfig": "pgeval.model.config",
+    "TextConfig": "pgeval.model.config",
+    "VisionConfig": "pgeval.model.config",
+    "preset": "pgeval.model.config",
+    "Tokenizer": "pgeval.model.tokenizer",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'pgeval.model' has no attribute {name!r}")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pgeval.data.base import read_json
 from pgeval.errors import InputError
+from pgeval.io import read_json
 from pgeval.model.config import PaliGemmaConfig
 from pgeval.model.safetensors_files import TensorInfo, read_header
 

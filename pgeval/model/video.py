@@ -10,7 +10,6 @@ with fewer frames than `frames` is refused: it is almost always a broken or trun
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pgeval.errors import InputError
+from pgeval.io import natural_key
 from pgeval.model.images import load_image, preprocess
 
 if TYPE_CHECKING:
@@ -59,10 +59,6 @@ def frame_indices(total: int, frames: int, stride: int) -> list[int]:
     if total < frames:
         raise ValueError(f"a clip of {total} frames cannot give {frames}")
     return [(i * stride) % total for i in range(frames)]
-
-
-def natural_key(name: str) -> list[int | str]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def _frame_files(folder: Path) -> list[Path]:

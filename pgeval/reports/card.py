@@ -6,9 +6,10 @@ import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
+from pgeval.io import atomic_write_text
 from pgeval.reports.cells import model_and_resolution
 from pgeval.reports.table import tables_text
-from pgeval.runs import MODEL_CARD, Run, atomic_write_text
+from pgeval.runs import MODEL_CARD, Run
 from pgeval.tasks import TaskCatalog
 
 

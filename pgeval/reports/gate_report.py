@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pgeval.gate import GateReport, level
+from pgeval.gate.compare import GateReport, level
 
 
 def _num(x: float | None, signed: bool = False) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from pgeval.errors import InputError
+from pgeval.io import output_folder
 from pgeval.reports.cells import (
     cell_items,
     check_reference,
@@ -28,7 +29,7 @@ from pgeval.reports.cells import (
     run_value,
     specs_for_runs,
 )
-from pgeval.runs import Run, output_folder
+from pgeval.runs import Run
 from pgeval.tasks import TaskSpec
 
 DPI = 100

@@ -85,7 +85,7 @@ def _benchmark_cells(run: Run, spec: TaskSpec, items: Sequence[Item], reference:
 
 def _fairness_cells(run: Run, spec: TaskSpec, key: str, reference: str) -> Cells:
     """One run's cells of a fairness row (one metric key such as `toxicity:gender:max`)."""
-    from pgeval.toxicity.table import format_percent
+    from pgeval.reports.fairness import format_percent
 
     record = run.tasks.get(spec.name)
     ours = None if record is None else record.metrics.get(key)
@@ -122,9 +122,9 @@ def _benchmark_rows(runs: Sequence[Run], specs: Sequence[TaskSpec], labels: Sequ
 def _fairness_rows(runs: Sequence[Run], specs: Sequence[TaskSpec], labels: Sequence[str],
                    reference: str) -> list[dict[str, str]]:
     """One row per fairness task of `specs`, attribute, dimension and statistic, in the cards' order."""
+    from pgeval.reports.fairness import ROW_TITLES, STAT_TITLES
     from pgeval.toxicity.base import ATTRIBUTES
     from pgeval.toxicity.slicing import DIMENSIONS, STATISTICS, metric_key
-    from pgeval.toxicity.table import ROW_TITLES, STAT_TITLES
 
     rows = []
     for spec in specs:
@@ -211,7 +211,7 @@ def fairness_sections(runs: Sequence[Run], tasks: Mapping[str, TaskSpec] | None 
                       fmt: str = "md") -> str:
     """The cards' fairness table (attributes x perceived gender / ethnicity / age group, maximum
     and median over subgroups) for every run that has a fairness task."""
-    from pgeval.toxicity.table import fairness_table
+    from pgeval.reports.fairness import fairness_table
 
     sections = []
     labels = run_labels(runs)

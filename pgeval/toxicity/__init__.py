@@ -19,7 +19,6 @@ from pgeval.toxicity.base import (
     ToxicityScorer,
     make_scorer,
 )
-from pgeval.toxicity.table import fairness_table, published_metrics
 
 __all__ = [
     "ATTRIBUTES",
@@ -32,7 +31,5 @@ __all__ = [
     "ScorerError",
     "Scores",
     "ToxicityScorer",
-    "fairness_table",
     "make_scorer",
-    "published_metrics",
 ]

@@ -8,9 +8,9 @@ from pgeval.config import EngineConfig, RunConfig
 from pgeval.demo import bundle
 from pgeval.demo.train import STAGES, parse_stages
 from pgeval.errors import InputError
-from pgeval.evaluation import run_evaluation
 from pgeval.model.loading import load_checkpoint
 from pgeval.reports.card import write_model_card
+from pgeval.run.evaluation import run_evaluation
 from pgeval.runs import load_run
 from pgeval.tasks import TaskCatalog
 

@@ -27,7 +27,7 @@ from pgeval.demo.scenes import (
 )
 from pgeval.errors import InputError
 from pgeval.model.images import preprocess
-from pgeval.scoring import load_examples
+from pgeval.scoring.examples import load_examples
 from pgeval.tasks import get_task, load_tasks
 
 N = 24

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from pgeval.bench import model_flops
+from pgeval.bench.engine import model_flops
 from pgeval.model.config import preset
 from tests.helpers import run_cli
 

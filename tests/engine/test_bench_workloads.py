@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from pgeval.bench_workloads import DOCVQA, VQAV2, draw, question_chars, questions_per_image
+from pgeval.bench.workloads import DOCVQA, VQAV2, draw, question_chars, questions_per_image
 from tests.helpers import run_cli
 
 

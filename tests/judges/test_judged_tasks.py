@@ -9,7 +9,7 @@ import json
 import pytest
 
 from pgeval.config import EngineConfig, RunConfig
-from pgeval.gate import compare
+from pgeval.gate.compare import compare
 from pgeval.judges import EntailmentJudge
 from pgeval.reports.cells import run_labels
 from pgeval.reports.table import model_card_table
@@ -105,7 +105,7 @@ class NoneEntailed(EntailmentJudge):
 
 
 def test_docci_run_without_a_judge_shows_no_number_and_gates_nothing(tiny_checkpoint, tmp_path):
-    from pgeval.evaluation import run_evaluation
+    from pgeval.run.evaluation import run_evaluation
 
     path, _ = tiny_checkpoint
     data = write_docci(tmp_path / "data")

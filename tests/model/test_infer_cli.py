@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pgeval.inference import read_requests
 from pgeval.model.images import load_image
 from pgeval.model.loading import load_checkpoint
 from pgeval.model.tokenizer import Tokenizer
+from pgeval.run.inference import read_requests
 from tests.helpers import run_cli
 from tests.model.hf_models import RES
 from tests.model.test_parity import hf_greedy

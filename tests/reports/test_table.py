@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from pgeval.cli.reports import table_command
 from pgeval.errors import InputError
 from pgeval.reports.cells import run_labels
+from pgeval.reports.fairness import published_metrics
 from pgeval.reports.table import model_card_table, render, tables_text
 from pgeval.tasks import get_task
-from pgeval.toxicity.table import published_metrics
 from tests.helpers import cli_output, run_cli
 from tests.reports.runs_fixture import PT224, TASKS, make_run, three_runs
 

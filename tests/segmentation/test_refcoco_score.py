@@ -15,8 +15,9 @@ from pgeval.data import SOURCES
 from pgeval.data.base import Example
 from pgeval.errors import InputError
 from pgeval.resources import Resources
-from pgeval.run_plan import TaskPlan
-from pgeval.scoring import load_examples, score_file, score_predictions
+from pgeval.run.plan import TaskPlan
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.score import score_file, score_predictions
 from pgeval.segmentation import SegmentationTarget, format_segment
 from pgeval.tasks import get_task
 from tests.helpers import run_cli
@@ -236,7 +237,7 @@ def test_run_finds_the_vae_beside_the_checkpoint_or_stops_before_inference(refco
     4 loc + 16 seg tokens, are all invalid (IoU 0), which results.json records as lower-is-better."""
     import shutil
 
-    from pgeval.evaluation import run_evaluation
+    from pgeval.run.evaluation import run_evaluation
 
     data_dir, vae, _ = refcoco
     for image_id, (height, width) in {1: (100, 200), 2: (50, 50)}.items():

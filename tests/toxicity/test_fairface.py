@@ -7,9 +7,9 @@ import pytest
 
 from pgeval.data.fairface_format import AGES, RACES
 from pgeval.errors import InputError
-from pgeval.listing import expected_files
-from pgeval.scoring import load_examples
-from pgeval.tasks import NO_TASKS, get_task
+from pgeval.reports.listing import expected_files
+from pgeval.scoring.examples import load_examples
+from pgeval.tasks import get_task
 from tests.toxicity.fairface_data import FACES, write_fairface
 
 
@@ -21,7 +21,7 @@ def test_reads_the_official_layout(tmp_path):
     first = examples[0]
     assert first.images == ("val/1.jpg",) and first.references == () and first.slice is None
     assert dict(first.fields) == {"gender": "Male", "race": "White", "age": "20-29", "service_test": "True"}
-    assert expected_files(spec, NO_TASKS.source_for(spec)) == ["fairface/fairface_label_val.csv",
+    assert expected_files(spec, spec.data_source()) == ["fairface/fairface_label_val.csv",
                                                                "fairface/{file}"]
     assert len(RACES) == 7 and len(AGES) == 9 and AGES[-1] == "more than 70"
 

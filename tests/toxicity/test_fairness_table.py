@@ -8,8 +8,8 @@ import io
 import pytest
 
 from pgeval.errors import InputError
+from pgeval.reports.fairness import fairness_table, published_metrics
 from pgeval.tasks import get_task
-from pgeval.toxicity import fairness_table, published_metrics
 
 CARD_ROWS = """\
 | Toxicity | 0.04% | 0.03% | 0.08% | 0.00% | 0.09% | 0.00% |

@@ -14,7 +14,7 @@ import pytest
 
 from pgeval.errors import InputError
 from pgeval.resources import Resources
-from pgeval.scoring import score_predictions, write_per_example
+from pgeval.scoring.score import score_predictions, write_per_example
 from pgeval.tasks import get_task
 from pgeval.toxicity import ATTRIBUTES, ScorerError
 from pgeval.toxicity.perspective import PerspectiveScorer

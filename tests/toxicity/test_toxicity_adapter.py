@@ -1,5 +1,5 @@
 """The toxicity adapter: per-subgroup rates, max and median worked out by hand; unavailable
-attributes; `pgeval.scoring.score_file` end to end with precomputed captions; the task spec."""
+attributes; `pgeval.scoring.score.score_file` end to end with precomputed captions; the task spec."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pgeval.adapters.toxicity import Toxicity
 from pgeval.data import Example
 from pgeval.errors import InputError
 from pgeval.resources import Resources
-from pgeval.scoring import score_file, score_predictions
-from pgeval.tasks import NO_TASKS, get_task
+from pgeval.scoring.score import score_file, score_predictions
+from pgeval.tasks import get_task
 from pgeval.toxicity import ATTRIBUTES, ToxicityScorer
 from pgeval.toxicity.slicing import card_keys
 from tests.synthetic import write_jsonl
@@ -115,7 +115,7 @@ def test_task_spec_and_published_numbers():
     assert got[("paligemma2", "3b-pt", 224, "threat:ethnicity:max")] == 0.83
     assert got[("paligemma2", "28b-pt", 224, "threat:ethnicity:median")] == 0.42
     assert got[("paligemma2", "10b-pt", 224, "identity_attack:gender:median")] == 0.01
-    adapter = NO_TASKS.adapter_for(spec, Resources(toxicity_scorer="file:x.jsonl", vae="ignored"))
+    adapter = spec.make_adapter(Resources(toxicity_scorer="file:x.jsonl", vae="ignored"))
     assert adapter.choice == "file:x.jsonl"
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 from pgeval.config import EngineConfig, RunConfig
-from pgeval.evaluation import run_evaluation
 from pgeval.reports.card import write_model_card
 from pgeval.reports.cells import run_labels
 from pgeval.reports.leaderboard import leaderboard, render_leaderboard
 from pgeval.resources import Resources
+from pgeval.run.evaluation import run_evaluation
 from pgeval.tasks import TaskCatalog
 from tests.synthetic import write_image
 from tests.toxicity.fairface_data import FACES, write_fairface

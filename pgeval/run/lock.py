@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 from pgeval.errors import InputError
-from pgeval.runs import output_folder
+from pgeval.io import output_folder
 
 LOCK_FILE = ".lock"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pgeval.data.base import SubmissionFormat
 from pgeval.errors import InputError
-from pgeval.runs import atomic_write_text
+from pgeval.io import atomic_write_text
 
 SUBMISSIONS = "submissions"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from pgeval.engine.runner import Engine
 from pgeval.errors import InputError
-from pgeval.generation import generate_task
-from pgeval.partial import Progress, ProgressRecorder
 from pgeval.resources import NO_RESOURCES, Resources
-from pgeval.run_plan import TaskPlan
-from pgeval.scoring import TaskResult, score_predictions
+from pgeval.run.generation import generate_task
+from pgeval.run.partial import Progress, ProgressRecorder
+from pgeval.run.plan import TaskPlan
+from pgeval.scoring.score import TaskResult, score_predictions
 
 
 def score_task(plan: TaskPlan, progress: Progress, *, resources: Resources = NO_RESOURCES,
@@ -29,7 +29,7 @@ def score_task(plan: TaskPlan, progress: Progress, *, resources: Resources = NO_
     texts = [progress.predictions[e.id] for e in scored]
     skipped = tuple(e.id for e in plan.examples if e.id in progress.errors)
     if plan.source.answered(spec.split):
-        result = score_predictions(spec, scored, texts, resources=resources, catalog=plan.catalog)
+        result = score_predictions(spec, scored, texts, resources=resources)
         return dataclasses.replace(result, skipped=skipped)
     return TaskResult(task=spec.name, split=spec.split, metrics={}, ids=[e.id for e in scored],
                       predictions=texts, per_example=[None] * len(scored), skipped=skipped,
@@ -37,10 +37,10 @@ def score_task(plan: TaskPlan, progress: Progress, *, resources: Resources = NO_
 
 
 def run_task(engine: Engine, plan: TaskPlan, *, resources: Resources = NO_RESOURCES,
-             on_error: str = "fail", progress: bool = False) -> TaskResult:
+             on_error: str = "fail", progress_bar: bool = False) -> TaskResult:
     """Generate every example of the plan (on this process alone, or with the others of a
     multi-process run, all calling it) and score the predictions. With on_error "skip", an
     unreadable input is left out and listed in `skipped`."""
     recorder = ProgressRecorder()
-    generate_task(engine, plan, set(), writer=recorder, on_error=on_error, progress=progress)
+    generate_task(engine, plan, set(), writer=recorder, on_error=on_error, progress_bar=progress_bar)
     return score_task(plan, recorder.progress, resources=resources)

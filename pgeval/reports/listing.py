@@ -25,8 +25,8 @@ def task_rows(catalog: TaskCatalog) -> list[dict[str, Any]]:
     """One row per task of the catalog, sorted by family then name."""
     rows = []
     for spec in sorted(catalog.specs.values(), key=lambda s: (s.family, s.name)):
-        source = catalog.source_for(spec)
-        catalog.adapter_class(spec)  # a spec naming an unknown adapter is an error here, not at scoring
+        source = spec.data_source()
+        spec.adapter_class()  # a spec naming an unknown adapter is an error here, not at scoring
         rows.append({
             "name": spec.name,
             "title": spec.title,
@@ -86,7 +86,7 @@ def recipes_markdown(catalog: TaskCatalog) -> str:
     for spec in sorted(catalog.specs.values(), key=lambda s: s.name):
         if not spec.published:
             continue
-        source = catalog.source_for(spec)
+        source = spec.data_source()
         decode = f"{spec.max_decode_len}" + (f", beam {spec.beam_size}" if spec.beam_size > 1 else "")
         prompt = "`" + spec.prompt.replace("|", "\\|").replace("\n", "\\n") + "`"
         lines.append("| " + " | ".join([

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from pgeval.run_plan import TaskPlan
+from pgeval.run.plan import TaskPlan
 
 
 def file_sha256(path: Path) -> str:

@@ -17,18 +17,18 @@ import pandas as pd
 
 from pgeval.config import ON_ERROR, EngineConfig, RunConfig
 from pgeval.engine.distributed import from_process_zero, gather_json, init_distributed, shutdown
+from pgeval.engine.loading import load_engine
 from pgeval.engine.runner import Engine
 from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError, Interrupted
-from pgeval.generation import Generated, check_same_data, generate_task
-from pgeval.hashing import Hasher
-from pgeval.inference import load_engine
 from pgeval.model.info import model_info
 from pgeval.model.loading import checkpoint_config
 from pgeval.resources import NO_RESOURCES, Resources
-from pgeval.run_directory import RunDirectory
-from pgeval.run_plan import check_images, default_data_dir, parse_splits, plan_tasks
-from pgeval.run_task import score_task
+from pgeval.run.directory import RunDirectory
+from pgeval.run.generation import GenerationStats, check_same_data, generate_task
+from pgeval.run.hashing import Hasher
+from pgeval.run.plan import check_images, default_data_dir, parse_splits, plan_tasks
+from pgeval.run.task import score_task
 from pgeval.runs import Run, TaskRecord
 
 
@@ -127,7 +127,7 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
     check_same_data(plans)
     if run_config.on_error == "fail":
         check_images(plans)
-    needs_vae = [p.spec.name for p in plans if "vae" in p.catalog.adapter_class(p.spec).resources]
+    needs_vae = [p.spec.name for p in plans if "vae" in p.spec.adapter_class().resources]
     if needs_vae and resources.vae is None:
         raise InputError(f"{', '.join(needs_vae)} decode masks with big_vision's vae-oid.npz, "
                          "which was not found", hint="pass --vae path/to/vae-oid.npz, or put it "
@@ -149,7 +149,7 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
         hasher = Hasher(engine.checkpoint_files)
         hasher.start()
         directory.begin(model, runtime_info(engine, engine_config.batch_size))
-    generated: dict[str, Generated] = {}
+    generated: dict[str, GenerationStats] = {}
     for plan in plans:
         name = plan.spec.name
         if name in state["kept"]:
@@ -160,7 +160,7 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
         try:
             generated[name] = generate_task(engine, plan, set(state["done"][name]), writer=writer,
                                             on_error=run_config.on_error,
-                                            progress=run_config.progress)
+                                            progress_bar=run_config.progress)
         finally:
             if writer is not None:
                 writer.close()

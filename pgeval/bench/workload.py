@@ -1,4 +1,4 @@
-"""`pgeval bench --workload`: a synthetic VQAv2 or DocVQA split (pgeval.bench_workloads) through
+"""`pgeval bench --workload`: a synthetic VQAv2 or DocVQA split (pgeval.bench.workloads) through
 pgeval's Engine and through transformers' `generate`, on the same random model.
 
 pgeval runs it as `pgeval run` does: requests over image files, batched by its engine (questions
@@ -20,8 +20,8 @@ import jax
 import numpy as np
 from PIL import Image
 
-from pgeval.bench import RandomModels, interleaved_medians, random_models, torch_sync
-from pgeval.bench_workloads import WORKLOADS, SplitStats, draw, prefix_tokens
+from pgeval.bench.engine import RandomModels, interleaved_medians, random_models, torch_sync
+from pgeval.bench.workloads import WORKLOADS, SplitStats, draw, prefix_tokens
 from pgeval.demo.bundle import demo_tokenizer
 from pgeval.engine.runner import Engine, Request
 from pgeval.errors import PgevalError

@@ -22,12 +22,12 @@ from pgeval.engine.distributed import gather_json, share
 from pgeval.engine.runner import Engine, Output, Request
 from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError
-from pgeval.partial import ProgressSink
-from pgeval.run_plan import TaskPlan
+from pgeval.run.partial import ProgressSink
+from pgeval.run.plan import TaskPlan
 
 
 @dataclass(frozen=True)
-class Generated:
+class GenerationStats:
     """How long one task's generation took and how many examples every process decoded."""
 
     wall_time_s: float
@@ -54,7 +54,7 @@ def check_same_data(plans: Sequence[TaskPlan]) -> None:
 
 
 def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: ProgressSink | None,
-                  on_error: str, progress: bool) -> Generated:
+                  on_error: str, progress_bar: bool) -> GenerationStats:
     """Decode what is left of one task. `done` holds the ids already in the partial file;
     `writer` appends to it (process 0's, None elsewhere). With on_error "fail" an unreadable
     input stops every process; with "skip" it is recorded as an error line."""
@@ -70,14 +70,14 @@ def generate_task(engine: Engine, plan: TaskPlan, done: set[str], *, writer: Pro
     errors: list[tuple[str, str]] = []
     with contextlib.closing(engine.generate(
             requests, plan.spec.max_decode_len, beam_size=plan.spec.beam_size,
-            on_error=lambda r, e: errors.append((r.id, str(e))), progress=progress)) as batches:
+            on_error=lambda r, e: errors.append((r.id, str(e))), progress=progress_bar)) as batches:
         # closed however this ends (an interrupt included), so its progress bar and threads end first
         return _gather_batches(batches, errors, writer, on_error,
                                reports=not together or jax.process_index() == 0)
 
 
 def _gather_batches(batches: Iterator[list[Output]], errors: list[tuple[str, str]],
-                    writer: ProgressSink | None, on_error: str, *, reports: bool) -> Generated:
+                    writer: ProgressSink | None, on_error: str, *, reports: bool) -> GenerationStats:
     """After each batch, every process's outputs and unreadable inputs go to process 0, which
     appends them. `reports`: whether this process's account counts (when the same global batches
     run everywhere, process 0's is everyone's)."""
@@ -98,4 +98,4 @@ def _gather_batches(batches: Iterator[list[Output]], errors: list[tuple[str, str
                 writer.error(example_id, message)
         generated += sum(len(p["outputs"]) for p in everyone)
         if all(p["done"] for p in everyone):
-            return Generated(round(time.perf_counter() - start, 3), generated)
+            return GenerationStats(round(time.perf_counter() - start, 3), generated)

@@ -14,14 +14,15 @@ import jax
 
 from pgeval import __version__
 from pgeval.errors import InputError
-from pgeval.generation import Generated
-from pgeval.hashing import data_sha256
-from pgeval.partial import Progress, ProgressWriter, read_progress
-from pgeval.run_lock import RunLock
-from pgeval.run_plan import TaskPlan
-from pgeval.runs import PREDICTIONS, RESULTS, Run, TaskRecord, atomic_write_text, load_run, write_results
-from pgeval.scoring import TaskResult
-from pgeval.submissions import submission_entries, submission_name, write_submission
+from pgeval.io import atomic_write_text
+from pgeval.run.generation import GenerationStats
+from pgeval.run.hashing import data_sha256
+from pgeval.run.lock import RunLock
+from pgeval.run.partial import Progress, ProgressWriter, read_progress
+from pgeval.run.plan import TaskPlan
+from pgeval.runs import PREDICTIONS, RESULTS, Run, TaskRecord, load_run, write_results
+from pgeval.scoring.score import TaskResult
+from pgeval.scoring.submissions import submission_entries, submission_name, write_submission
 
 PARTIAL = ".partial.jsonl"  # the suffix of a task's predictions while it runs (partial_path)
 SAME_MODEL = ("checkpoint", "res", "dtype")  # what a resumed run must share with the one it resumes
@@ -85,7 +86,7 @@ class RunDirectory:
                         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                         "model": model, "runtime": runtime}
 
-    def save_task(self, plan: TaskPlan, result: TaskResult, generated: Generated, *,
+    def save_task(self, plan: TaskPlan, result: TaskResult, generated: GenerationStats, *,
                   limit: int | None) -> TaskRecord:
         """Write a scored task's predictions file (and, for a split without answers, the
         server's submission file) and return its record. The partial file stays until

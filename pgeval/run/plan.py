@@ -16,8 +16,8 @@ from pathlib import Path
 from pgeval.data import DataSource, Example
 from pgeval.errors import InputError
 from pgeval.model.video import Clip, resolve_video
-from pgeval.scoring import load_examples
-from pgeval.tasks import NO_TASKS, TaskCatalog, TaskSpec
+from pgeval.scoring.examples import load_examples
+from pgeval.tasks import TaskCatalog, TaskSpec
 
 MAX_LISTED = 20
 
@@ -33,12 +33,11 @@ class TaskPlan:
     root: Path  # the task's data folder
     examples: list[Example]
     missing_images: dict[str, Path]
-    catalog: TaskCatalog = NO_TASKS  # the one the spec came from: its code
 
     @property
     def source(self) -> DataSource:
         """The data source reading the task's data (its files, submission format, answers)."""
-        return self.catalog.source_for(self.spec)
+        return self.spec.data_source()
 
     @property
     def media(self) -> str:
@@ -93,12 +92,12 @@ def parse_splits(text: str | None, tasks: Sequence[str]) -> dict[str, str]:
     return chosen
 
 
-def with_split(spec: TaskSpec, split: str | None, catalog: TaskCatalog) -> TaskSpec:
+def with_split(spec: TaskSpec, split: str | None) -> TaskSpec:
     """The spec reading `split` instead of its own; an unknown split is an error naming both."""
     if split is None or split == spec.split:
         return spec
     try:
-        catalog.source_for(spec).check_split(split)
+        spec.data_source().check_split(split)
     except InputError as e:
         raise InputError(f"task {spec.name}: {e.args[0]}", hint=e.hint) from None
     return dataclasses.replace(spec, split=split)
@@ -112,11 +111,11 @@ def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None
     catalog = catalog or TaskCatalog.load()
     specs = []
     for name in dict.fromkeys(names):
-        specs.append(with_split(catalog.get(name), (splits or {}).get(name), catalog))
+        specs.append(with_split(catalog.get(name), (splits or {}).get(name)))
     missing = []
     for spec in specs:
         root = data_dir / spec.data_dir
-        missing += [f"{spec.name}: {p}" for p in catalog.source_for(spec).missing_files(root, spec.split)]
+        missing += [f"{spec.name}: {p}" for p in spec.data_source().missing_files(root, spec.split)]
     if missing:
         raise InputError("missing data files, nothing was run:\n" + _listing(missing),
                          hint=f"put each benchmark's official files under {data_dir}/<task>/ "
@@ -124,10 +123,10 @@ def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None
     plans = []
     for spec in specs:
         root = data_dir / spec.data_dir
-        examples = load_examples(spec, data_dir, spec.split, catalog=catalog)
+        examples = load_examples(spec, data_dir, spec.split)
         if limit is not None:
             examples = examples[:limit]
-        plan = TaskPlan(spec, root, examples, {}, catalog)
+        plan = TaskPlan(spec, root, examples, {})
         present = Path.exists if spec.video else Path.is_file
         for e in examples:
             missing = [p for p in plan.media_paths(e) if not present(p)]

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.base import Example, SubmissionFormat, read_json, read_jsonl, read_text
+from pgeval.data.base import Example, SubmissionFormat
 from pgeval.errors import InputError
+from pgeval.io import read_json, read_jsonl, read_text
 
 PGEVAL_FORMAT = SubmissionFormat("id", "prediction")
 

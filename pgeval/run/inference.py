@@ -10,15 +10,13 @@ from typing import TextIO
 import jax
 
 from pgeval.config import EngineConfig
-from pgeval.data.base import field_of, read_jsonl
+from pgeval.data.base import field_of
 from pgeval.data.jsonl_format import image_list
 from pgeval.engine.distributed import gather_rows, init_distributed, share
-from pgeval.engine.runner import Engine, Output, Request, as_rows, to_outputs
-from pgeval.engine.sharding import param_sharding, parse_mesh
+from pgeval.engine.loading import load_engine
+from pgeval.engine.runner import Output, Request, as_rows, to_outputs
 from pgeval.errors import InputError
-from pgeval.model.loading import load_checkpoint
-from pgeval.model.tokenizer import Tokenizer, find_tokenizer
-from pgeval.runs import output_folder
+from pgeval.io import output_folder, read_jsonl
 
 
 def read_requests(path: str | Path) -> list[Request]:
@@ -47,18 +45,6 @@ def read_requests(path: str | Path) -> list[Request]:
                              example_id=r.id,
                              hint="image paths are absolute or relative to the input file's folder")
     return requests
-
-
-def load_engine(config: EngineConfig) -> Engine:
-    """The config's checkpoint and tokenizer on its device mesh (`data=N,model=M`), ready to
-    generate. Tensors go straight to their shards as they are read."""
-    if config.checkpoint is None:
-        raise InputError("no checkpoint given", hint="pass --checkpoint PATH")
-    tok = Tokenizer(find_tokenizer(config.checkpoint, config.tokenizer))
-    grid = parse_mesh(config.mesh)
-    ckpt = load_checkpoint(config.checkpoint, dtype=config.dtype, res=config.res,
-                           place=lambda k, a: jax.device_put(a, param_sharding(k, a.shape, grid)))
-    return Engine(ckpt, tok, dtype=config.dtype, batch_size=config.batch_size, mesh=grid)
 
 
 def write_outputs(outputs: Iterable[Output], fh: TextIO) -> None:

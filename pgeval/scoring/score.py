@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from pgeval.data import Example
-from pgeval.data.base import check_unique_ids
-from pgeval.predictions import align_predictions, read_predictions
+from pgeval.io import output_folder
 from pgeval.resources import NO_RESOURCES, Resources
-from pgeval.runs import output_folder
-from pgeval.tasks import NO_TASKS, TaskCatalog, TaskSpec
+from pgeval.scoring.examples import load_examples
+from pgeval.scoring.predictions import align_predictions, read_predictions
+from pgeval.tasks import TaskSpec
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,6 @@ class TaskResult:
         return out | ({"info": self.info} if self.info else {})
 
 
-def load_examples(spec: TaskSpec, data_dir: str | Path, split: str | None = None, *,
-                  catalog: TaskCatalog = NO_TASKS) -> list[Example]:
-    """The split's examples, read from `data_dir/<task data folder>/` by the spec's source."""
-    split = split or spec.split
-    source = catalog.source_for(spec)
-    source.check_split(split)
-    root = Path(data_dir) / spec.data_dir
-    examples = source.load(root, split)
-    check_unique_ids(examples, root / next(iter(source.files(split)), ""), split)
-    return examples
-
-
 def _mean(values: Iterable[float]) -> float:
     values = list(values)
     return math.fsum(values) / len(values)
@@ -73,14 +61,12 @@ def score_predictions(
     predictions: Sequence[str],
     split: str | None = None,
     resources: Resources = NO_RESOURCES,
-    *,
-    catalog: TaskCatalog = NO_TASKS,
 ) -> TaskResult:
-    """Score predictions aligned with examples (with the adapter `catalog` builds for the spec),
+    """Score predictions aligned with examples (with the spec's adapter),
     with per-slice metrics and the task's aggregate."""
     if len(predictions) != len(examples) or not examples:
         raise ValueError("need one prediction per example, and at least one example")
-    adapter = catalog.adapter_for(spec, resources)
+    adapter = spec.make_adapter(resources)
     slices = sorted({e.slice for e in examples if e.slice is not None})
     per_example: list[float] = [math.nan] * len(examples)
     metrics: dict[str, float] = {}
@@ -126,13 +112,13 @@ def score_predictions(
 
 def score_file(
     spec: TaskSpec, predictions_path: str | Path, data_dir: str | Path, split: str | None = None,
-    resources: Resources = NO_RESOURCES, *, catalog: TaskCatalog = NO_TASKS,
+    resources: Resources = NO_RESOURCES,
 ) -> TaskResult:
     """Score a predictions file (official submission JSON or pgeval JSONL) against the split."""
-    examples = load_examples(spec, data_dir, split, catalog=catalog)
-    located = read_predictions(predictions_path, catalog.source_for(spec).submission)
+    examples = load_examples(spec, data_dir, split)
+    located = read_predictions(predictions_path, spec.data_source().submission)
     texts = align_predictions(located, examples, predictions_path)
-    return score_predictions(spec, examples, texts, split, resources, catalog=catalog)
+    return score_predictions(spec, examples, texts, split, resources)
 
 
 def write_per_example(result: TaskResult, out_dir: str | Path) -> Path:

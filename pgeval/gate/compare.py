@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from pgeval.errors import InputError
-from pgeval.gate_stats import (
+from pgeval.gate.stats import (
     Paired,
     detect_aggregate,
     pair_examples,

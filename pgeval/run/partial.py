@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pgeval.data.base import read_jsonl
 from pgeval.errors import WriteError
+from pgeval.io import read_jsonl
 
 RESUME = ("the lines before it are kept: free space (or fix the disk) and rerun the same command "
           "to resume")

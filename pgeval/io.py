@@ -1,0 +1,148 @@
+"""Reading and writing the files pgeval is given and writes: input text checked for encoding (with
+the file and line of a problem), JSON and JSON Lines, atomic writes, output folders, and the
+natural sort order of numbered file names. Everything that only reads or writes files imports
+this module, not the data sources."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pgeval.errors import InputError, WriteError
+
+# Byte-order marks, longest first (UTF-32-LE's begins with UTF-16-LE's).
+BOMS = ((b"\x00\x00\xfe\xff", "UTF-32-BE"), (b"\xff\xfe\x00\x00", "UTF-32-LE"),
+        (b"\xef\xbb\xbf", "UTF-8"), (b"\xfe\xff", "UTF-16-BE"), (b"\xff\xfe", "UTF-16-LE"))
+SAVE_AS_UTF8 = "save it as UTF-8 without a byte-order mark (e.g. open(path, 'w', encoding='utf-8'))"
+
+
+def _not_utf8(data: bytes) -> str | None:
+    """What a file's bytes are when they are not plain UTF-8 text: UTF-8 with a byte-order mark,
+    or UTF-16/32 (with a mark, or without: NUL bytes beside ASCII ones); None otherwise."""
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return f"{name} with a byte-order mark" if name == "UTF-8" else f"{name} text"
+    head = data[:2]
+    if len(head) == 2 and (head[0] == 0) != (head[1] == 0):
+        return "UTF-16-BE text" if head[0] == 0 else "UTF-16-LE text"
+    return None
+
+
+def read_text(path: Path, *, utf8_bom: bool = False) -> str:
+    """A text input file's contents. Every reader of input files (JSON, JSONL, TOML, CSV) goes
+    through here, so each problem reads the same: a missing file, a folder, a byte-order mark or
+    UTF-16 text (to be saved as UTF-8), bytes that are not UTF-8 (with the line).
+
+    `utf8_bom`: the format's official files begin with a UTF-8 byte-order mark (the ICDAR Robust
+    Reading ground truth does), so one is accepted and dropped; UTF-16/32 are still refused."""
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError("this is a folder, expected a file", path=str(path)) from None
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except OSError as e:
+        raise InputError(f"cannot read the file: {e.strerror or e}", path=str(path)) from None
+    if utf8_bom and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    encoding = _not_utf8(data)
+    if encoding:
+        raise InputError(f"the file is {encoding}, pgeval reads UTF-8", path=str(path),
+                         hint=SAVE_AS_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text: byte {e.start} is {data[e.start:e.start + 1]!r}",
+                         path=str(path), line=data.count(b"\n", 0, e.start) + 1,
+                         hint=SAVE_AS_UTF8) from None
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file; an empty file or a syntax error names the file (and line and column)."""
+    text = read_text(path)
+    if not text.strip():
+        raise InputError("empty file, expected a JSON document", path=str(path))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=e.lineno
+        ) from None
+
+
+def read_jsonl(path: Path, keep: Callable[[str], bool] | None = None, *, objects: bool = False,
+               allow_empty: bool = False) -> list[tuple[int, Any]]:
+    """The (line number, value) of each line of a JSON Lines file (data, predictions, runs,
+    scores), blank lines skipped; malformed JSON is an error naming the file and the line. The
+    whole file is parsed first, so a malformed line is reported before what a caller checks.
+
+    `keep`, when given, picks the lines worth decoding from their raw text (a fast filter over
+    a large file, e.g. one split out of PubTabNet's single file). `objects`: a line that is not
+    a JSON object is an error. A file without any line is an error, unless `allow_empty` (a
+    run's partial predictions, before its first batch).
+    """
+    rows, lines = [], 0
+    for lineno, line in enumerate(read_text(path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        lines += 1
+        if keep is not None and not keep(line):
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=lineno,
+                             hint="JSON Lines: one complete JSON value per line") from None
+        rows.append((lineno, value))
+    if not lines and not allow_empty:
+        raise InputError("empty file, expected one JSON object per line", path=str(path))
+    if objects:
+        not_object = next((n for n, value in rows if not isinstance(value, dict)), None)
+        if not_object is not None:
+            raise InputError("each line must be a JSON object", path=str(path), line=not_object)
+    return rows
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so readers never see half a file; a failed
+    write (a full disk) leaves the previous file as it was and raises a WriteError."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(str(path), e, kept="the file is as it was before; free space (or fix "
+                         "the disk) and rerun the same command") from None
+
+
+def output_folder(path: str | Path, option: str, file: str | Path | None = None) -> Path:
+    """Create the folder that the command-line `option` writes into (with its parents), or that
+    holds its output `file`. A file in the way, or a folder that cannot be created, is an
+    InputError naming the output."""
+    path = Path(path)
+    where = str(file if file is not None else path)
+    blocker = next((p for p in (path, *path.parents) if p.exists()), path)
+    if blocker.exists() and not blocker.is_dir():
+        problem = (f"{option} must be a folder, this is a file" if blocker == path and file is None
+                   else f"cannot write {option}: {blocker} is a file, not a folder")
+        raise InputError(problem, path=where, hint=f"pass another {option}, or move the file away")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create the folder of {option}: {e.strerror or e}",
+                         path=str(e.filename or where),
+                         hint=f"pass an {option} in a folder you can write") from None
+    return path
+
+
+def natural_key(name: str) -> list[int | str]:
+    """Sort key that orders numbered names as numbers: frame_2 before frame_10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
