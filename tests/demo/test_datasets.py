@@ -322,7 +322,7 @@ def test_training_pictures_follow_the_task_specs_prompts(task):
 def test_refcoco_training_boxes_follow_big_visions_binning():
     picture = ds.training_picture("refcoco", seed=0, index=0)
     image, (prefix, suffix) = picture.image, picture.pairs[0]
-    (r,) = [r for r in ds._ref_image("train", 0, 0, every_object=True) if r.sentences[0] == prefix][:1]
+    (r,) = [r for r in ds.DEMO["refcoco"].training_picture(0, 0) if r.sentences[0] == prefix][:1]
     x, y, w, h = r.bbox
     height, width = image.shape[:2]
     expected = [round(y / height * 1023), round(x / width * 1023), round((y + h) / height * 1023),
