@@ -108,16 +108,18 @@ def test_pubtabnet_score_end_to_end(tmp_path):
                                          "<td>b</td></tr><tr><td>c</td><td>d</td></tr></tbody>"},
         # the second row missing: TEDS 1 - 3/7 (tbody counts), GriTS 2 * 2 / (2 + 4)
         {"id": "PMC2.png", "prediction": "<table><tbody><tr><td>a</td><td>b</td></tr></tbody></table>"},
-        # nothing to read: 0 on every metric, and counted
+        # nothing written: an empty table, as the reference's evaluate receives it. Against
+        # HTML (thead tr td b td tbody tr td: n = 8, the <b> inside a cell among them) it inserts
+        # the 7 tree nodes: TEDS and S-TEDS 1 - 7/8; GriTS 0 (recall 0). Counted
         {"id": "PMC3.png", "prediction": ""},
     ])
     result = score_json("--task", "pubtabnet", "--predictions", str(preds),
                         "--data-dir", str(tmp_path / "data"))
     assert result["split"] == "val" and result["n"] == 3
-    assert result["info"] == {"unreadable_predictions": 1}
+    assert result["info"] == {"empty_predictions": 1, "unreadable_predictions": 0}
     m = result["metrics"]
-    assert m["teds"] == pytest.approx((100 + 100 * 4 / 7 + 0) / 3)
-    assert m["s_teds"] == pytest.approx((100 + 100 * 4 / 7 + 0) / 3)
+    assert m["teds"] == pytest.approx((100 + 100 * 4 / 7 + 100 / 8) / 3)
+    assert m["s_teds"] == pytest.approx((100 + 100 * 4 / 7 + 100 / 8) / 3)
     assert m["grits_top"] == pytest.approx((100 + 100 * 2 / 3 + 0) / 3)
     assert m["grits_con"] == pytest.approx((100 + 100 * 2 / 3 + 0) / 3)
 

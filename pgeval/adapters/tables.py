@@ -20,16 +20,18 @@ class TableStructure(Adapter):
     """A prediction is the table as HTML (`<table>` ... or the rows alone, as PubTabNet's
     structure tokens write them), cell text inside the `<td>`s; `<locNNNN>` pieces (cell boxes)
     are dropped first. The reference is the table HTML. TEDS is the primary metric; `info` counts
-    the predictions in which no table could be read (they score 0 on every metric)."""
+    the blank predictions (scored as an empty table, as the reference scores them) and those in
+    which no table could be read (they score 0 on every metric)."""
 
     primary = "teds"
 
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
         per: dict[str, list[float]] = {k: [] for k in KEYS}
-        unread = 0
+        empty = unread = 0
         for prediction, example in zip(predictions, examples, strict=True):
             text = strip_locations(prediction)
             reference = example.references[0]
+            empty += not text.strip()
             unread += parse_table(text) is None
             try:
                 g = grits(text, reference)
@@ -41,4 +43,5 @@ class TableStructure(Adapter):
                 per[key].append(100.0 * value)
         n = len(examples)
         metrics = {k: sum(v) / n if n else float("nan") for k, v in per.items()}
-        return Scored(metrics, per[self.primary], info={"unreadable_predictions": unread})
+        return Scored(metrics, per[self.primary],
+                      info={"empty_predictions": empty, "unreadable_predictions": unread})

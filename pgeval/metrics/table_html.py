@@ -6,14 +6,17 @@ truth from its tokens, and parsing a table with lxml.
   `<td colspan="2"`), single-character tokens HTML-escaped and longer ones (`<b>`, `</sup>`) kept
   as markup; cells are paired with those positions from the end, as the notebook pairs them.
 - Parsing (PubTabNet src/metric.py): lxml's HTML parser without comments, the document's
-  `body/table`. A string without a `<table` tag (PubTabNet's structure tokens have none) is
-  wrapped in one, and every string in `<html><body>`, as the reference's callers do.
+  `body/table`. The reference's `evaluate` is handed whole documents (its demo and sample
+  predictions are `<html><body><table>...` strings; its notebook wraps a table's tokens so, even
+  when there are none): a string without a `<table` tag (PubTabNet's structure tokens have none)
+  is wrapped in one, and every string in `<html><body>`. An empty or whitespace-only prediction
+  is therefore an empty table, not a missing one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from lxml import etree, html
@@ -42,10 +45,8 @@ def strip_locations(text: str) -> str:
 
 
 def parse_table(text: str) -> html.HtmlElement | None:
-    """The first `body/table` of the string as an HTML document, or None when there is none (an
-    empty string, text lxml cannot take)."""
-    if not text.strip():
-        return None
+    """The first `body/table` of the string as an HTML document, or None when there is none (a
+    table inside another element, text lxml cannot take). An empty string is an empty table."""
     table = text if _TABLE_TAG.search(text) else f"<table>{text}</table>"
     try:
         root = html.fromstring(f"<html><body>{table}</body></html>", parser=PARSER)
@@ -53,6 +54,16 @@ def parse_table(text: str) -> html.HtmlElement | None:
         return None
     found = root.xpath("body/table")
     return found[0] if found else None
+
+
+def reference_table(text: str, read: Callable[[str], etree._Element | None] = parse_table
+                    ) -> etree._Element:
+    """The reference's table as `read` finds it; ValueError when the reference is blank or holds
+    no table."""
+    table = read(text) if text.strip() else None
+    if table is None:
+        raise ValueError("the reference HTML has no table")
+    return table
 
 
 def span(cell: html.HtmlElement, name: str) -> int:

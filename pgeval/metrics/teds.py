@@ -5,12 +5,20 @@ and implement it (ibm-aur-nlp/PubTabNet, src/metric.py).
 Each table is the tree of its `body/table` element: every element below it is a node, except
 that a `td` is a leaf carrying its colspan, rowspan and content, the tokens of everything inside
 it (each character of its text, `<b>` / `</b>` for inline markup, the characters of inline
-elements' tails). Inserting or deleting a node costs 1; renaming costs 1 when the tags, colspans
+elements' tails; an `unk` element, which the reference reads as an unknown token, has no
+closing token). Inserting or deleting a node costs 1; renaming costs 1 when the tags, colspans
 or rowspans differ, else for two `td`s with content the Levenshtein distance of their tokens over
 the longer token count, else 0. The distance is apted's; TEDS = 1 - distance / n, n the larger of
 the two tables' element counts below `table` (inline markup in cells counted). S-TEDS is TEDS with
-every cell's content empty. A prediction without a table (empty, or no `body/table` once parsed)
-scores 0, as in the reference; one whose colspan or rowspan is not an integer, which the
+every cell's content empty.
+
+A prediction reaches the reference's `evaluate` as an HTML document: PubTabNet's demo and sample
+predictions are `<html><body><table>...` strings, and its notebook builds such a document around
+whatever tokens a table has. pgeval builds the same document (`table_html.parse_table`), so an
+empty or whitespace-only prediction is an empty table: every reference node is inserted, and it
+scores 1 - (tree nodes) / n, above 0 when the reference's cells hold inline markup (n counts it,
+the tree does not). A prediction whose document has no `body/table` (a table inside another
+element) scores 0, as in the reference; one whose colspan or rowspan is not an integer, which the
 reference cannot read, scores 0 too.
 """
 
@@ -22,7 +30,7 @@ from apted import APTED, Config
 from lxml import html
 from rapidfuzz.distance import Levenshtein
 
-from pgeval.metrics.table_html import parse_table, span
+from pgeval.metrics.table_html import parse_table, reference_table, span
 
 
 @dataclass
@@ -45,12 +53,13 @@ class _Costs(Config):
 
 
 def _tokens(element: html.HtmlElement) -> list[str]:
-    """`<tag>`, its text's characters, its children's tokens, `</tag>`, then (except for a td)
-    its tail's characters."""
+    """`<tag>`, its text's characters, its children's tokens, `</tag>` (not for `unk`), then
+    (except for a td) its tail's characters."""
     out = [f"<{element.tag}>", *(element.text or "")]
     for child in element:
         out += _tokens(child)
-    out.append(f"</{element.tag}>")
+    if element.tag != "unk":
+        out.append(f"</{element.tag}>")
     if element.tag != "td":
         out += element.tail or ""
     return out
@@ -67,9 +76,7 @@ def teds(prediction: str, reference: str, structure_only: bool = False) -> float
     """TEDS (S-TEDS with `structure_only`) of two table HTML strings, in 0..1.
 
     Raises ValueError when the reference has no table or a span that is not an integer."""
-    true = parse_table(reference)
-    if true is None:
-        raise ValueError("the reference HTML has no table")
+    true = reference_table(reference)
     true_tree = _tree(true, structure_only)
     pred = parse_table(prediction)
     if pred is None:

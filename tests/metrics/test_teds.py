@@ -103,3 +103,22 @@ def test_empty_tables():
     assert teds("<table></table>", BASE) == 0.0
     with pytest.raises(ValueError, match="no table"):
         teds(BASE, "")
+
+
+def test_an_unk_element_has_no_closing_token():
+    # the reference's tokenizer emits no </unk>: cell tokens [a <unk> b] against [a b], one edit
+    # over 3; n = 3 (tr td unk): 1 - (1/3) / 3
+    assert teds("<tr><td>a<unk>b</unk></td></tr>", "<tr><td>ab</td></tr>") == pytest.approx(8 / 9)
+    # any other inline element closes: [a <b> b </b>] against [a b], 2 edits over 4: 1 - (1/2) / 3
+    assert teds("<tr><td>a<b>b</b></td></tr>", "<tr><td>ab</td></tr>") == pytest.approx(5 / 6)
+
+
+def test_a_blank_prediction_is_an_empty_table():
+    # "<html><body><table></table></body></html>" reaches the reference's evaluate: its tree is a
+    # bare table, so tr td td (3 nodes) are inserted, over n = 4 (tr td b td: the <b> counts)
+    true = table(td("<b>Name</b>") + td("x"))
+    for blank in ("", "   ", "\n\t"):
+        assert teds(blank, true) == pytest.approx(1 - 3 / 4)
+        assert teds(blank, true, structure_only=True) == pytest.approx(1 - 3 / 4)
+    with pytest.raises(ValueError, match="no table"):
+        teds(true, "  ")
