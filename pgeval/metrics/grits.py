@@ -3,7 +3,10 @@
 and implement it (microsoft/table-transformer, src/grits.py: `grits_from_html`).
 
 A table becomes a grid (`html_to_cells`): in document order each `tr` starts a row and each `td` /
-`th` takes the leftmost free column of its row and covers rowspan x colspan grid cells. Every grid
+`th` takes the leftmost free column of its row and covers rowspan x colspan grid cells. A cell
+before the first `tr` is on row -1, which the reference's grid (a list of lists, filled cell by
+cell) reads as its last row: a later cell at the same place replaces it, and one that spans rows
+also covers the rows below -1 and so takes their columns. Every grid
 cell holds, for GriTS-Top, its cell's box relative to itself ([first column - column, first row -
 row, last column + 1 - column, last row + 1 - row]; [0, 0, 1, 1] for a 1 x 1 cell) and, for
 GriTS-Con, its cell's text (the text pieces inside it joined by one space). Grid cells are compared
@@ -17,8 +20,11 @@ counts (1 for two empty tables, 0 when one is empty).
 
 Beyond the reference, which stops on them: a grid cell that no cell covers (a short row) holds
 nothing and is similar to nothing; a prediction that is not a table, or has a span that is not a
-positive integer or a cell before the first row, scores 0. Tables are parsed with lxml as TEDS
-reads them (the reference's ElementTree refuses HTML that is not well-formed XML).
+positive integer or cells but no row, scores 0. A string that is well-formed XML is read as the
+reference reads it (an XML parser without comments and processing instructions: the root element
+and everything in it, tags in their own case, every text as written); any other string, which
+the reference's ElementTree refuses, is read as TEDS reads it (lxml's HTML parser,
+`table_html.parse_table`).
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 import numpy as np
-from lxml import html
+from lxml import etree
 
-from pgeval.metrics.table_html import parse_table, span
+from pgeval.metrics.table_html import parse_table, reference_table, span
+
+_XML = etree.XMLParser(remove_comments=True, remove_pis=True)
 
 
 @dataclass(frozen=True)
@@ -48,9 +56,9 @@ class Grits:
     con: float
 
 
-def table_cells(table: html.HtmlElement) -> list[GridCell]:
-    """The cells of a parsed table on its grid; ValueError for a span that is not a positive
-    integer or a cell before the first row."""
+def table_cells(table: etree._Element) -> list[GridCell]:
+    """The cells of a parsed table on its grid (a cell before the first `tr` on row -1);
+    ValueError for a span that is not a positive integer, or cells with no row to lie in."""
     cells = []
     row = -1
     taken: defaultdict[int, set[int]] = defaultdict(set)
@@ -60,8 +68,8 @@ def table_cells(table: html.HtmlElement) -> list[GridCell]:
         if element.tag not in ("td", "th"):
             continue
         colspan, rowspan = span(element, "colspan"), span(element, "rowspan")
-        if row < 0 or colspan < 1 or rowspan < 1:
-            raise ValueError("a cell outside a row or with a span below 1")
+        if colspan < 1 or rowspan < 1:
+            raise ValueError("a cell with a span below 1")
         used = taken[row]
         column = min(set(range(max(used) + 2)) - used) if used else 0
         cell = GridCell(range(row, row + rowspan), range(column, column + colspan),
@@ -69,12 +77,14 @@ def table_cells(table: html.HtmlElement) -> list[GridCell]:
         for r in cell.rows:
             taken[r].update(cell.columns)
         cells.append(cell)
+    if cells and max(c.rows.stop for c in cells) == 0:
+        raise ValueError("cells before any row and none after")
     return cells
 
 
 def _grids(cells: list[GridCell]) -> tuple[np.ndarray, np.ndarray]:
     """The relative-span boxes (rows x columns x 4, NaN where no cell is) and the texts (None
-    where no cell is) of the grid."""
+    where no cell is) of the grid, written cell by cell (row -1 is the last row)."""
     n_rows = max((c.rows.stop for c in cells), default=0)
     n_cols = max((c.columns.stop for c in cells), default=0)
     boxes = np.full((n_rows, n_cols, 4), np.nan)
@@ -169,15 +179,21 @@ def factored_2dmss(rewards: np.ndarray) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
 
+def read_table(text: str) -> etree._Element | None:
+    """The string's XML root when it is well-formed XML, else its HTML table (`parse_table`)."""
+    try:
+        return etree.fromstring(text, _XML)
+    except (etree.XMLSyntaxError, ValueError):
+        return parse_table(text)
+
+
 def grits(prediction: str, reference: str) -> Grits:
     """GriTS-Top and GriTS-Con (0..1) of two table HTML strings.
 
     Raises ValueError when the reference has no table or cannot be placed on a grid."""
-    true = parse_table(reference)
-    if true is None:
-        raise ValueError("the reference HTML has no table")
+    true = reference_table(reference, read_table)
     true_boxes, true_texts = _grids(table_cells(true))
-    pred = parse_table(prediction)
+    pred = read_table(prediction)
     try:
         cells = table_cells(pred) if pred is not None else None
     except ValueError:

@@ -85,7 +85,7 @@ def test_malformed_and_empty():
     assert grits("", BASE) == Grits(0.0, 0.0)
     assert grits(table(td("a", colspan="two")), BASE).top == 0.0
     assert grits(table(td("a", colspan=0)), BASE).top == 0.0
-    assert grits("<td>a</td>", BASE).top == 0.0  # a cell before any row
+    assert grits("<td>a</td>", BASE).top == 0.0  # a cell and no row
     # unclosed tags: lxml recovers the table (the reference's ElementTree refuses it)
     assert grits("<table><tr><td>a<td>b<tr><td>c<td>d</table>", BASE).con == 1.0
     # an empty table: precision 1, recall 0 -> 0; two empty tables: 1
@@ -100,3 +100,24 @@ def test_factored_2dmss_on_a_reward_tensor():
     # and 1 like the second: the 1D alignment keeps the better, S = 1, 2 * 1 / (2 + 1)
     rewards = np.array([0.5, 1.0]).reshape(1, 2, 1, 1)
     assert factored_2dmss(rewards) == pytest.approx(2 / 3)
+
+
+def test_a_cell_before_the_first_row_is_on_row_minus_one():
+    # row -1 is the grid's last row: the real cell written there later replaces x
+    assert grits("<td>x</td><tr><td>a</td><td>b</td></tr>", table(td("a") + td("b"))) == Grits(1.0, 1.0)
+    # y keeps its place when no later cell takes it: the grid is [a y]
+    assert grits("<table><td>x</td><td>y</td><tr><td>a</td></tr></table>",
+                 table(td("a") + td("y"))) == Grits(1.0, 1.0)
+    # x spanning 2 rows covers rows -1 and 0: a moves to column 1; b replaces x in the last row.
+    # Grid texts [x a / b c]; (0, 0) holds x's box seen from row 0, [0, -1, 1, 1]: against
+    # [0, 0, 1, 1] it intersects in 1 within a 1 x 2 enclosing box, 1/2. S = 3.5 over 4 + 4
+    g = grits('<table><td rowspan="2">x</td><tr><td>a</td></tr><tr><td>b</td><td>c</td></tr></table>',
+              table(td("x") + td("a"), td("b") + td("c")))
+    assert (g.top, g.con) == (pytest.approx(2 * 3.5 / 8), 1.0)
+
+
+def test_well_formed_xml_is_read_as_the_reference_reads_it():
+    # ElementTree keeps the case of tags: a <TD> is no cell, the grid is [b]
+    assert grits("<table><tr><TD>a</TD><td>b</td></tr></table>", table(td("b"))) == Grits(1.0, 1.0)
+    # the root and everything in it, a table inside a <div> too
+    assert grits(f"<div>{table(td('a'))}</div>", table(td("a"))) == Grits(1.0, 1.0)
