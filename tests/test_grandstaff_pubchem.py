@@ -122,6 +122,16 @@ def test_omr_adapter_reads_smt_tokens():
         ADAPTERS.get("omr_error_rates")(smt_tokens="yes")
 
 
+def test_omr_adapter_prepares_the_reference_as_smt_does():
+    from pgeval.data import Example
+
+    # the reference's final "·" is not stripped: SMT compares against "4c\t4e\n", 6 characters,
+    # 2 lines ("4c\t4e", ""), 5 symbols (4c <t> 4e <b> and the empty one after the last space)
+    examples = [Example(id="1", references=("4c\t4e\n·",))]
+    scored = ADAPTERS.get("omr_error_rates")().score(["4c\t4e"], examples)
+    assert scored.metrics == {"cer": pytest.approx(100 / 6), "ler": 50.0, "ser": 40.0}
+
+
 CHEMDRAW = [("US07320977-20080122-C00065", "CCO"), ("US07320977-20080122-C00066", "C/C=C\\C"),
             ("US07320977-20080122-C00067", "c1ccccc1"), ("US07320977-20080122-C00068", "F[C@@H](Cl)Br")]
 

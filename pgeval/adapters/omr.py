@@ -10,28 +10,21 @@ from pgeval.data.base import Example
 from pgeval.errors import InputError
 from pgeval.metrics.omr import (
     SPLITS,
+    decode_smt_tokens,
     edit_count,
     error_rate,
     kern_characters,
     normalize_kern,
     omr_error_rates,
+    smt_ground_truth,
 )
-
-# How the Sheet Music Transformer writes a line break, a tab and a space in its output
-# (antoniorv6/SMT, smt_trainer.py, validation_step), in the order it decodes them.
-SMT_TOKENS = (("<t>", "\t"), ("<b>", "\n"), ("<s>", " "))
-
-
-def decode_smt_tokens(text: str) -> str:
-    for token, char in SMT_TOKENS:
-        text = text.replace(token, char)
-    return text
 
 
 @ADAPTERS.register("omr_error_rates")
 class OmrErrorRates(Adapter):
     """CER, LER and SER (pgeval.metrics.omr) of each prediction against the example's first
-    reference, both prepared by `normalize_kern`. The rates are pooled over the corpus, so a slice
+    reference, the reference as SMT's scorer receives it (`smt_ground_truth`), the prediction
+    prepared by `normalize_kern`. The rates are pooled over the corpus, so a slice
     is scored anew; an example's own score is its CER. `smt_tokens`: the predictions write line
     breaks, tabs and spaces as SMT's tokens `<b>`, `<t>` and `<s>` (decoded before comparing)."""
 
@@ -50,7 +43,7 @@ class OmrErrorRates(Adapter):
     def score(self, predictions: Sequence[str], examples: Sequence[Example]) -> Scored:
         references = []
         for e in examples:
-            reference = normalize_kern(e.references[0]) if e.references else ""
+            reference = smt_ground_truth(e.references[0]) if e.references else ""
             if not reference:
                 raise InputError("the reference transcription is empty", example_id=e.id)
             references.append(reference)

@@ -14,10 +14,16 @@ antoniorv6/SMT, eval_functions.py. Each transcription is split three ways:
 A rate is 100 x the Levenshtein distances summed over the corpus, divided by the summed lengths of
 the reference splits (corpus-level, not a mean of per-sample rates).
 
-`normalize_kern` is the ground-truth preparation of SMT's loaders (antoniorv6/SMT, data.py): the
-`·` that separates the parts of a **bekern token is removed, the measure numbers after `=` in
-barlines are erased (SMT's vocabulary has no numbered barlines), and surrounding newlines and
-spaces are stripped.
+`normalize_kern` is the ground-truth preparation of SMT's loaders (antoniorv6/SMT, data.py), in
+its order: surrounding newlines and spaces are stripped, then the measure numbers right after `=`
+in barlines are erased (SMT's vocabulary has no numbered barlines), then the `·` that separates
+the parts of a **bekern token is removed. The order shows where a `·` touches a number or an end:
+`=·12` keeps its 12, `=1·2` becomes `=2`, and a `·` at either end shields the whitespace inside it
+from the strip.
+
+`smt_ground_truth` is the whole path of a reference through SMT: prepared as above, written as
+tokens (a space as `<s>`, a tab as `<t>`, a newline as `<b>`) and read back by its validation step,
+which turns every `<t>`, `<b>` and `<s>` into whitespace, those the text held literally too.
 """
 
 from __future__ import annotations
@@ -30,11 +36,31 @@ from rapidfuzz.distance import Levenshtein
 
 BREAK, TAB = "<b>", "<t>"
 _MEASURE_NUMBER = re.compile(r"(?<==)\d+")
+# How the Sheet Music Transformer writes a tab, a line break and a space as tokens
+# (antoniorv6/SMT, smt_trainer.py, validation_step), in the order it decodes them.
+SMT_TOKENS = (("<t>", "\t"), (BREAK, "\n"), ("<s>", " "))
 
 
 def normalize_kern(text: str) -> str:
-    """A transcription as SMT compares it: no `·` separators, no measure numbers, stripped."""
-    return _MEASURE_NUMBER.sub("", text.replace("·", "")).strip("\n ")
+    """A transcription as SMT's loader prepares it: stripped, then no measure numbers, then no
+    `·` separators."""
+    return _MEASURE_NUMBER.sub("", text.strip("\n ")).replace("·", "")
+
+
+def decode_smt_tokens(text: str) -> str:
+    """SMT's `<t>`, `<b>` and `<s>` tokens turned into a tab, a newline and a space."""
+    for token, char in SMT_TOKENS:
+        text = text.replace(token, char)
+    return text
+
+
+def smt_ground_truth(text: str) -> str:
+    """A reference as SMT's scorer receives it: prepared (`normalize_kern`), its whitespace
+    written as tokens and all tokens decoded again."""
+    encoded = normalize_kern(text)
+    for token, char in SMT_TOKENS[::-1]:
+        encoded = encoded.replace(char, token)
+    return decode_smt_tokens(encoded)
 
 
 def kern_characters(kern: str) -> str:

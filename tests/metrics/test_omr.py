@@ -9,6 +9,7 @@ from pgeval.metrics.omr import (
     kern_symbols,
     normalize_kern,
     omr_error_rates,
+    smt_ground_truth,
 )
 
 # Two spines, a chord ("4c 4e": its notes are separate symbols) and a barline.
@@ -87,3 +88,19 @@ def test_normalize_kern_as_smt_prepares_its_ground_truth():
     assert normalize_kern(bekern) == "**ekern_1.0\t**ekern_1.0\n4c#\t8G\n=\t="
     assert normalize_kern("==25:|!\t==25:|!") == "==:|!\t==:|!"
     assert normalize_kern(" \n4c\n ") == "4c"
+
+
+def test_normalize_kern_strips_then_erases_measure_numbers_then_the_separators():
+    # "=·12": no digit right after "=" while the "·" is there, so 12 stays; "=1·2": 1 goes, then
+    # the "·", leaving "=2"
+    assert normalize_kern("=·12\t=1·2") == "=12\t=2"
+    # a "·" at an end is not stripped, and shields the whitespace inside it; removed afterwards
+    assert normalize_kern("4c\n·") == "4c\n"
+    assert normalize_kern("· 4c") == " 4c"
+
+
+def test_smt_ground_truth_decodes_tokens_the_text_holds():
+    # SMT writes the reference as tokens and its validation step decodes every <t>, <b>, <s>
+    assert smt_ground_truth("4c<s>4e") == "4c 4e"
+    assert smt_ground_truth("<b>\n4c") == "\n\n4c"  # the strip saw "<b>" first, not a newline
+    assert smt_ground_truth(" 4·c\t=3 \n") == "4c\t="
