@@ -11,8 +11,10 @@ that metric. Each side is prepared the same way before RDKit canonicalizes it:
 - the double-bond direction marks `/` and `\\` are removed (cis/trans is not compared);
 - the string is cut into atom-wise SMILES tokens with the Molecular Transformer regex that
   MolScribe takes from SmilesPE (`atomwise_tokenizer`); characters it does not match are dropped;
-- a bracketed R-group such as `[R1]` becomes `[1*]`, and any other bracketed token that RDKit
-  cannot read as an atom becomes `*`;
+- a bracketed R-group, `R` then characters that are all digits by Python's `str.isdigit` (so
+  `[R1]`, and `[R²]` too, whose superscript two is a digit there), becomes `[<digits>*]` (`[1*]`,
+  and `[²*]`, which RDKit then cannot parse), and any other bracketed token that RDKit cannot
+  read as an atom (`[R]` among them) becomes `*`;
 - RDKit writes the canonical isomeric SMILES (tetrahedral chirality is compared).
 
 A string RDKit cannot parse stays as prepared, so an unparsable prediction misses unless the
@@ -27,7 +29,6 @@ import re
 
 _ATOMWISE = re.compile(
     r"(\[[^\]]+]|Br?|Cl?|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|/|:|~|@|\?|>|\*|\$|%[0-9]{2}|[0-9])")
-_R_GROUP = re.compile(r"\[R(\d+)]")
 
 
 def exact_smiles_match(prediction: str, reference: str) -> bool:
@@ -52,9 +53,9 @@ def _prepared(smiles: str) -> str:
     with rdBase.BlockLogs():
         for i, token in enumerate(tokens):
             if token.startswith("["):
-                r_group = _R_GROUP.fullmatch(token)
-                if r_group:
-                    tokens[i] = f"[{r_group[1]}*]"
+                symbol = token[1:-1]
+                if symbol[0] == "R" and symbol[1:].isdigit():
+                    tokens[i] = f"[{symbol[1:]}*]"
                 elif Chem.AtomFromSmiles(token) is None:
                     tokens[i] = "*"
     return "".join(tokens)

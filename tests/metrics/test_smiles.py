@@ -47,6 +47,16 @@ def test_comparable_forms():
     assert rdkit_version()
 
 
+def test_r_groups_are_digits_by_str_isdigit():
+    # MolScribe's test is symbol[1:].isdigit(): a superscript two is a digit there, so [R²]
+    # becomes [²*], which RDKit cannot parse; [R] has no digits and is an unknown atom, *
+    assert comparable_smiles("C[R²]") == ("C[²*]", False)
+    assert comparable_smiles("C[R]") == ("*C", True)
+    assert not canonical_smiles_match("C[R²]", "C[R]")
+    assert canonical_smiles_match("C[R²]", "C[R²]")  # unparsable and the same
+    assert not canonical_smiles_match("C[R¹]", "C[R1]")  # [¹*] is not [1*]
+
+
 def test_rdkit_absent(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "rdkit", None)
     assert rdkit_version() is None
