@@ -4,8 +4,11 @@ A clip is a video file (decoded with PyAV, whose wheels carry their own FFmpeg) 
 frames extracted beforehand (sorted by the numbers in their names), optionally cut to a segment
 in seconds (ActivityNet's annotated moments). Sampling takes `frames` frames `stride` frames
 apart from the clip's first frame (big_vision's evaluation setting, `deterministic_fs`); a clip
-shorter than frames x stride wraps around to its start (DMVR's repeated index sequence). A clip
-with fewer frames than `frames` is refused: it is almost always a broken or truncated file.
+shorter than frames x stride wraps around to its start, as often as it takes (DMVR's
+`sample_or_pad_sequence_indices` tiles the clip's indices until they are long enough), so a clip
+with fewer frames than `frames` repeats some. big_vision's `video_replicate_img(frames, frames)`
+then leaves the `frames` sampled frames as they are. Only a clip with no readable frame is
+refused.
 """
 
 from __future__ import annotations
@@ -54,10 +57,10 @@ def resolve_video(path: Path) -> Path:
 
 
 def frame_indices(total: int, frames: int, stride: int) -> list[int]:
-    """Indices of the sampled frames in a clip of `total` frames: 0, stride, 2 x stride, ...,
-    taken modulo `total` when the clip is too short to hold them all."""
-    if total < frames:
-        raise ValueError(f"a clip of {total} frames cannot give {frames}")
+    """Indices of the sampled frames in a clip of `total` (> 0) frames: 0, stride, 2 x stride,
+    ..., taken modulo `total` when the clip is too short to hold them all."""
+    if total < 1:
+        raise ValueError("a clip without frames has none to sample")
     return [(i * stride) % total for i in range(frames)]
 
 
@@ -128,10 +131,7 @@ def _keep(clip: Clip, wanted: set[int], res: int, resize: str
 def _check_length(clip: Clip, total: int) -> None:
     if total == 0:
         where = "" if clip.segment is None else f" in the segment {clip.segment[0]}-{clip.segment[1]} s"
-        raise InputError(f"no frame could be read{where}", path=str(clip.path))
-    if total < clip.frames:
-        raise InputError(f"the clip has {total} frame(s), fewer than the {clip.frames} the task "
-                         "samples", path=str(clip.path),
+        raise InputError(f"no frame could be read{where}", path=str(clip.path),
                          hint="check the file (a truncated download?), or pass --on-error skip")
 
 
