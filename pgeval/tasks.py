@@ -63,6 +63,7 @@ class TaskSpec:
     description: str = ""
     family: str
     metric: str
+    card_metric: Mapping[str, str] = field(default_factory=dict)
     prompt: str
     max_decode_len: int
     beam_size: int = 1
@@ -138,11 +139,19 @@ def _video(table: Any, where: str) -> VideoSampling:
     return VideoSampling(frames=frames, stride=stride, fps=None if fps is None else float(fps))
 
 
+def _card_metric(table: Any, where: str) -> dict[str, str]:
+    """`card_metric`: the metric's label as each card prints it, where it differs from `metric`."""
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise InputError("card_metric must be a table of card name = label", path=where,
+                         hint='card_metric = { paligemma2 = "CIDEr (en / avg35)" }')
+    return dict(table)
+
+
 def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
     """Build a TaskSpec from a parsed TOML table; errors name the file and the key."""
     where = str(path)
-    known = {"name", "title", "description", "family", "metric", "prompt", "max_decode_len", "beam_size",
-             "data", "scoring", "published", "video", "resize"}
+    known = {"name", "title", "description", "family", "metric", "card_metric", "prompt", "max_decode_len",
+             "beam_size", "data", "scoring", "published", "video", "resize"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(f"unknown key(s) {unknown}", path=where, hint=f"known: {sorted(known)}")
@@ -173,6 +182,7 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
         description=data.get("description", ""),
         family=family,
         metric=_require(data, "metric", str, where),
+        card_metric=_card_metric(data.get("card_metric", {}), where),
         prompt=_require(data, "prompt", str, where),
         max_decode_len=_require(data, "max_decode_len", int, where),
         beam_size=data.get("beam_size", 1),

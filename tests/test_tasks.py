@@ -234,3 +234,15 @@ def test_listing_rows_sorted_by_family():
     rows = task_rows(TaskCatalog.load())
     families = [r["family"] for r in rows]
     assert families == sorted(families)
+
+
+def test_card_metric_labels_are_read_and_checked(tmp_path):
+    assert get_task("xm3600").card_metric == {"paligemma": "CIDEr (en / avg-34 / avg)",
+                                              "paligemma2": "CIDEr (en / avg35)"}
+    assert get_task("vqav2").card_metric == {}
+    bad = tmp_path / "bad.toml"
+    bad.write_text(task_toml("my_vqa").replace('metric = "Accuracy"',
+                                               'metric = "Accuracy"\ncard_metric = { paligemma = 3 }'))
+    with pytest.raises(InputError, match="card_metric must be a table") as e:
+        load_task_file(bad)
+    assert str(bad) in str(e.value)

@@ -88,13 +88,21 @@ def cell_items(spec: TaskSpec, reference: str) -> list[Item]:
     return sorted(items, key=lambda it: (spec.keys.index(it[0]), it[1] is not None, first[it]))
 
 
-def item_splits(spec: TaskSpec, items: Sequence[Item]) -> list[str]:
-    """The distinct data splits a cell's items are measured on, in order."""
+def metric_label(spec: TaskSpec, reference: str) -> str:
+    """The metric as the reference card labels it (`card_metric`), else the spec's `metric`."""
+    return spec.card_metric.get(reference, spec.metric)
+
+
+def measured_splits(runs: Sequence[Run], spec: TaskSpec, items: Sequence[Item]) -> list[str]:
+    """The distinct splits a row's values were measured on, in order: for each item, the splits
+    of the runs whose value it shows (`run_value`), or its own split when no run fills it."""
     out: list[str] = []
     for _, split in items:
-        s = split or spec.split
-        if s not in out:
-            out.append(s)
+        records = [run.tasks.get(spec.name) for run in runs]
+        taken = [r.split for r in records if r is not None and _takes_split(r.split, split, items)]
+        for s in taken or [split or spec.split]:
+            if s not in out:
+                out.append(s)
     return out
 
 

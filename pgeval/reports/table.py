@@ -34,8 +34,9 @@ from pgeval.reports.cells import (
     fmt_delta,
     fmt_ours,
     fmt_published,
-    item_splits,
     join_cell,
+    measured_splits,
+    metric_label,
     published_decimals,
     published_entry,
     published_model,
@@ -113,7 +114,7 @@ def _benchmark_rows(runs: Sequence[Run], specs: Sequence[TaskSpec], labels: Sequ
     for spec in specs:
         items = cell_items(spec, reference)
         head = (family_title(spec.family), spec.title,
-                f"{spec.metric} ({'/'.join(item_splits(spec, items))})")
+                f"{metric_label(spec, reference)} ({'/'.join(measured_splits(runs, spec, items))})")
         rows.append(_row(head, [_benchmark_cells(run, spec, items, reference) for run in runs],
                          labels, reference))
     return rows

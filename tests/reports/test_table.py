@@ -360,3 +360,38 @@ def test_paligemma2_additional_benchmarks_print_as_the_card_does(tmp_path):
     assert cell(rows, "DOCCI", f"{label448}: published") == "529/7.74/28.42"
     assert cell(rows, "PubChem", label448) == "93.00"
     assert cell(rows, "PubChem", f"{label448}: published") == "94.8"
+
+
+def test_the_split_label_names_the_split_run(tmp_path):
+    # a run on val, where the cards measured karpathy_val: the row says val, the card's number
+    # says where it was measured
+    run = make_run(tmp_path / "val", "pt_224", 224, {"coco_captions": PT224["coco_captions"]})
+    rows = md_rows(render(model_card_table([run], "paligemma", TASKS), "md"))
+    assert cell(rows, "COCO captions", "Metric (split)") == "CIDEr (val)"
+    assert cell(rows, "COCO captions", "pt_224: published") == "141.92 (val vs karpathy_val)"
+    # two runs on the two splits: both named
+    other = make_run(tmp_path / "kv", "pt_224", 224, {"coco_captions": PT224["coco_captions"]},
+                     splits={"coco_captions": "karpathy_val"})
+    rows = md_rows(render(model_card_table([run, other], "paligemma", TASKS), "md"))
+    assert cell(rows, "COCO captions", "Metric (split)") == "CIDEr (val/karpathy_val)"
+
+
+def test_xm3600_and_coco35l_averages_labelled_as_each_card_prints_them(tmp_path):
+    # cider:mean_excluding_en averages the languages besides English: XM3600's 35 (big_vision
+    # evaluates its 36), which the PaliGemma card prints as avg-34 and the PaliGemma 2 card as
+    # avg35; COCO-35L's 34, avg-34 and avg34
+    xm = {"cider:en": 80.0, "cider:mean_excluding_en": 43.0, "cider": 44.0}
+    coco = {"cider:en": 140.0, "cider:mean_excluding_en": 115.0, "cider": 116.0}
+    pg = make_run(tmp_path / "pg", "pt_224", 224, {"xm3600": xm, "coco35l": coco})
+    pg2 = make_run(tmp_path / "pg2", "pg2_3b_224", 224, {"xm3600": xm, "coco35l": coco},
+                   family="paligemma2")
+    rows = md_rows(render(model_card_table([pg], "paligemma", TASKS), "md"))
+    assert cell(rows, "XM3600", "Metric (split)") == "CIDEr (en / avg-34 / avg) (dev)"
+    assert cell(rows, "XM3600", "pt_224: published") == "78.1/41.3/42.4"
+    assert cell(rows, "COCO-35L", "Metric (split)") == "CIDEr (en / avg-34 / avg) (dev)"
+    rows = md_rows(render(model_card_table([pg2], "paligemma2", TASKS), "md"))
+    assert cell(rows, "XM3600", "Metric (split)") == "CIDEr (en / avg35) (dev)"
+    assert cell(rows, "XM3600", "pg2_3b_224") == "80.00/43.00"
+    assert cell(rows, "XM3600", "pg2_3b_224: published") == "79.8/42.8"
+    assert cell(rows, "COCO-35L", "Metric (split)") == "CIDEr (en / avg34) (dev)"
+    assert cell(rows, "COCO-35L", "pg2_3b_224: published") == "138.4/113.9"
