@@ -38,7 +38,9 @@ from lxml import etree
 
 from pgeval.metrics.table_html import parse_table, reference_table, span
 
-_XML = etree.XMLParser(remove_comments=True, remove_pis=True)
+# Entities are not resolved (no file a DOCTYPE names is read); the predefined ones and character
+# references are text either way.
+_XML = etree.XMLParser(remove_comments=True, remove_pis=True, resolve_entities=False)
 
 
 @dataclass(frozen=True)
