@@ -226,17 +226,40 @@ def model_and_resolution(run: Run) -> str:
     return name if res is None or name_resolution(name) == res else f"{name} @{res}"
 
 
+def _model_label(run: Run) -> str:
+    """Model and resolution; "demo " in front of a demo run whose name does not say so."""
+    label = model_and_resolution(run)
+    demo = run.model.get("demo") and "demo" not in label.lower()
+    return f"demo {label}" if demo else label
+
+
+def _directory_names(runs: Sequence[Run]) -> list[str]:
+    """The shortest tails of the runs' directory paths that tell apart the different ones
+    ("448", "b/448")."""
+    parts = [run.directory.resolve().parts for run in runs]
+    distinct = set(parts)
+    for depth in range(1, max(len(p) for p in parts) + 1):
+        if len({p[-depth:] for p in distinct}) == len(distinct):
+            return ["/".join(p[-depth:]) for p in parts]
+    return ["/".join(p) for p in parts]
+
+
 def run_labels(runs: Sequence[Run]) -> list[str]:
-    """Column labels: model and resolution (`model_and_resolution`), "demo " in front of demo
-    runs, and a counter after a label that an earlier run already has."""
-    labels: list[str] = []
-    for run in runs:
-        label = ("demo " if run.model.get("demo") else "") + model_and_resolution(run)
-        base, n = label, 1
-        while label in labels:
-            n += 1
-            label = f"{base} ({n})"
-        labels.append(label)
+    """Column labels: model and resolution ("paligemma-3b-pt-224 @448", "demo_448"); runs that
+    share those are told apart by their run directories ("pt_224 [a]", "pt_224 [b]"), and runs
+    of one directory named twice by a counter."""
+    bases = [_model_label(run) for run in runs]
+    labels = list(bases)
+    for base in dict.fromkeys(bases):
+        same = [i for i, b in enumerate(bases) if b == base]
+        if len({runs[i].directory.resolve() for i in same}) > 1:
+            for i, name in zip(same, _directory_names([runs[i] for i in same]), strict=True):
+                labels[i] = f"{base} [{name}]"
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            labels[i] = f"{label} ({seen[label]})"
     return labels
 
 
@@ -246,7 +269,8 @@ def model_group(run: Run) -> str:
     name = re.sub(r"[-_]?\d{3,4}$", "", str(run.model.get("name", run.directory.name))) or "model"
     family = run.model.get("family") or "?"
     size = run.model.get("size") or "3b"
-    return f"{'demo ' if run.model.get('demo') else ''}{name} ({family} {size})"
+    demo = run.model.get("demo") and "demo" not in name.lower()
+    return f"{'demo ' if demo else ''}{name} ({family} {size})"
 
 
 def spec_from_record(record: TaskRecord) -> TaskSpec:

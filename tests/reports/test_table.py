@@ -133,15 +133,15 @@ def test_card_precision_split_items_model_size_and_resolution(tmp_path):
     d = make_run(tmp_path / "d", "pt_896", 896, {"vqav2": {"accuracy": 80.0}, "docvqa": {"anls": 85.0},
                                                  "countbenchqa": {"accuracy": 80.0}})
     rows = md_rows(render(model_card_table([a, b, c, d], "paligemma", TASKS), "md"))
-    assert cell(rows, "COCO-35L", "pt_224: published") == "139.2/115.8/116.4"
-    assert cell(rows, "COCO-35L", "pt_224: Δ") == "+0.80/+0.20/+0.60"
-    assert cell(rows, "SciCap", "pt_224") == "160.00/0.20"
-    assert cell(rows, "SciCap", "pt_224: published") == "162.25/0.192"
+    assert cell(rows, "COCO-35L", "pt_224 [a]: published") == "139.2/115.8/116.4"
+    assert cell(rows, "COCO-35L", "pt_224 [a]: Δ") == "+0.80/+0.20/+0.60"
+    assert cell(rows, "SciCap", "pt_224 [a]") == "160.00/0.20"
+    assert cell(rows, "SciCap", "pt_224 [a]: published") == "162.25/0.192"
     assert cell(rows, "RSVQA-HR", "Metric (split)") == "Mean accuracy (test / test2) (test/test2)"
-    assert cell(rows, "RSVQA-HR", "pt_224") == "92.00/–"
-    assert cell(rows, "RSVQA-HR", "pt_224 (2)") == "–/90.00"
-    assert cell(rows, "RSVQA-HR", "pt_224 (2): published") == "92.61/90.58"
-    assert cell(rows, "RSVQA-HR", "pt_224 (2): Δ") == "–/−0.58"
+    assert cell(rows, "RSVQA-HR", "pt_224 [a]") == "92.00/–"
+    assert cell(rows, "RSVQA-HR", "pt_224 [b]") == "–/90.00"
+    assert cell(rows, "RSVQA-HR", "pt_224 [b]: published") == "92.61/90.58"
+    assert cell(rows, "RSVQA-HR", "pt_224 [b]: Δ") == "–/−0.58"
     # A PaliGemma 2 10B run against the PaliGemma card: no such model there.
     assert cell(rows, "VQAv2", "pg2_10b_224: published") == "–"
     # 896 px: the card has DocVQA there but not VQAv2; CountBenchQA is not on this card at all.
@@ -294,9 +294,14 @@ def test_labels_name_model_and_resolution_once(tmp_path):
              ("demo_448", 448, True), ("paligemma-3b-pt-224", 224, False)]
     runs = [make_run(tmp_path / str(i), name, res, {"vqav2": {"accuracy": 80.0}}, demo=demo)
             for i, (name, res, demo) in enumerate(named)]
-    assert run_labels(runs) == ["paligemma-3b-pt-224", "paligemma-3b-pt-224 @448",
+    # the first and the last share model and resolution: their run directories tell them apart
+    assert run_labels(runs) == ["paligemma-3b-pt-224 [0]", "paligemma-3b-pt-224 @448",
                                 "paligemma2-3b-pt-448.b16", "my_ckpt @896", "ckpt_10000 @224",
-                                "demo demo_448", "paligemma-3b-pt-224 (2)"]
+                                "demo_448", "paligemma-3b-pt-224 [6]"]
+    assert run_labels([runs[0], runs[0]]) == ["paligemma-3b-pt-224", "paligemma-3b-pt-224 (2)"]
+    other = make_run(tmp_path / "x" / "0", "paligemma-3b-pt-224", 224, {"vqav2": {"accuracy": 1.0}})
+    assert run_labels([runs[0], other]) == ["paligemma-3b-pt-224 [" + str(tmp_path.name) + "/0]",
+                                            "paligemma-3b-pt-224 [x/0]"]
     df = model_card_table(runs[:2], "paligemma", TASKS)
     assert df.iloc[0]["paligemma-3b-pt-224 @448: published"] == "85.64 (val vs test-std)"  # the 448 number
 
