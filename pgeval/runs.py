@@ -5,9 +5,11 @@ results.json (schema "pgeval.run/1"):
     {"schema": "pgeval.run/1", "pgeval_version", "jax_version", "created" (UTC ISO time),
      "model": {"checkpoint" (absolute path), "name" (file or folder name), "format",
                "sha256": {file name: hex digest}, "family" ("paligemma" | "paligemma2"),
-               "size" ("3b" | "10b" | "28b" | null), "res", "dtype", "demo" (bool)},
+               "size" ("3b" | "10b" | "28b" | null), "res", "dtype", "demo" (bool),
+               "tokenizer" (absolute path)},
      "runtime": {"mesh": {"data", "model"}, "device_kind", "num_devices", "num_processes",
-                 "mesh_spans_processes", "batch_size", "jaxlib_version"},
+                 "mesh_spans_processes", "batch_size", "jaxlib_version",
+                 "data_dir" (absolute path of the data folder)},
      "tasks": {task: {"split", "title", "family", "metric" (display name), "primary" (metric key
                of the per-example scores), "n" (scored examples), "skipped" (count),
                "skipped_ids", "limit", "metrics": {key: value on the card's scale},

@@ -13,6 +13,7 @@ import click
 
 from pgeval import __version__
 from pgeval.cli.gate import gate_command
+from pgeval.cli.report import report_command
 from pgeval.cli.reports import leaderboard_command, plot_command, table_command
 from pgeval.cli.run import bench_command, infer_command, run_command
 from pgeval.cli.score import score_command, tasks_command
@@ -33,12 +34,13 @@ def cli() -> None:
     pgeval table RUN_DIR...       model-card tables with the published numbers beside yours
     pgeval leaderboard RUN_DIR... runs ranked per task and overall
     pgeval plot RUN_DIR... --out  score against resolution, ours against published (PNG)
+    pgeval report RUN_DIR... --out  examples in the browser, run against run, diagnostics
     pgeval gate --baseline ...    fail CI when a metric really dropped (paired bootstrap)
     """
 
 
 for command in (run_command, tasks_command, score_command, infer_command, bench_command,
-                table_command, leaderboard_command, plot_command, gate_command):
+                table_command, leaderboard_command, plot_command, report_command, gate_command):
     cli.add_command(command)
 
 

@@ -138,6 +138,7 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
         log(f"demo: the bundled {checkpoint.name} on synthetic data in {data_dir}")
     model = model_info(engine.config, checkpoint, checkpoint_format=engine.checkpoint_format,
                        files=engine.checkpoint_files, dtype=engine_config.dtype, demo=run_config.demo)
+    model["tokenizer"] = str(Path(engine.tokenizer.path).resolve())  # what reports count tokens with
     records: dict[str, TaskRecord] = {}
 
     def read_run_directory() -> dict[str, Any]:
@@ -148,7 +149,8 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
     if lead:
         hasher = Hasher(engine.checkpoint_files)
         hasher.start()
-        directory.begin(model, runtime_info(engine, engine_config.batch_size))
+        directory.begin(model, {**runtime_info(engine, engine_config.batch_size),
+                                "data_dir": str(data_dir.resolve())})
     generated: dict[str, GenerationStats] = {}
     for plan in plans:
         name = plan.spec.name

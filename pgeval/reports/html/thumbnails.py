@@ -1,0 +1,119 @@
+"""Small JPEG thumbnails of an example's media for the report, each written once however many
+examples show it: an image (each image of a pair), a few frames of a video clip, the image with
+the reference mask drawn on it (segmentation) or the reference words' polygons (text spotting).
+
+A thumbnail fits in SIZE x SIZE pixels at JPEG quality QUALITY: a few KB. JPEG files are decoded
+at a reduced scale (PIL's draft mode), so a large split's thumbnails take milliseconds each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from pgeval.data import Example
+from pgeval.tasks import TaskSpec
+
+SIZE = 160
+QUALITY = 70
+FRAMES = 4  # of a video clip's sampled frames, shown evenly spaced
+MASK_COLOR = (0, 200, 80)
+WORD_COLOR = (0, 160, 255)
+
+
+def _open(path: Path) -> Image.Image:
+    image = Image.open(path)
+    image.draft("RGB", (SIZE, SIZE))
+    return image.convert("RGB")
+
+
+def _save(image: Image.Image, path: Path) -> None:
+    image.thumbnail((SIZE, SIZE), Image.Resampling.BILINEAR)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, "JPEG", quality=QUALITY, optimize=True)
+
+
+def _with_mask(image: Image.Image, target: object) -> Image.Image:
+    mask = Image.fromarray(target.mask().astype(np.uint8) * 255).resize(image.size)
+    tint = Image.new("RGB", image.size, MASK_COLOR)
+    return Image.composite(Image.blend(image, tint, 0.55), image, mask)
+
+
+def _with_words(image: Image.Image, target: object) -> Image.Image:
+    width, height = target.size or image.size
+    sx, sy = image.size[0] / width, image.size[1] / height
+    draw = ImageDraw.Draw(image)
+    for word in target.words:
+        points = [(x * sx, y * sy) for x, y in word.polygon]
+        if len(points) >= 2:
+            draw.line([*points, points[0]], fill=(128, 128, 128) if word.ignore else WORD_COLOR, width=1)
+    return image
+
+
+def _video_frames(path: Path, example: Example, spec: TaskSpec) -> list[Image.Image]:
+    from pgeval.model.video import Clip, load_clip, resolve_video
+
+    video = spec.video
+    clip = Clip(resolve_video(path), video.frames, video.stride, example.segment, video.fps)
+    frames = load_clip(clip, SIZE)
+    picks = np.linspace(0, len(frames) - 1, min(FRAMES, len(frames))).round().astype(int)
+    return [Image.fromarray(((frames[i] + 1) * 127.5).clip(0, 255).astype(np.uint8)) for i in picks]
+
+
+class Thumbnails:
+    """Writes thumbnails under `out/thumbs/<task>/`, and names each by what it shows so that
+    one image's thumbnail is written once."""
+
+    def __init__(self, out: Path, task: str, root: Path, spec: TaskSpec) -> None:
+        self.out, self.task, self.root, self.spec = out, task, root, spec
+        self.written: dict[str, str] = {}
+        self.bytes = 0
+
+    def _name(self, key: str) -> tuple[str, Path]:
+        digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+        rel = f"thumbs/{self.task}/{digest[:2]}/{digest}.jpg"
+        return rel, self.out / rel
+
+    def _write(self, key: str, make: object) -> str | None:
+        if key in self.written:
+            return self.written[key]
+        rel, path = self._name(key)
+        try:
+            images = make()
+        except Exception:  # an unreadable image: the row shows no thumbnail, the link stays
+            return None
+        _save(images, path)
+        self.bytes += path.stat().st_size
+        self.written[key] = rel
+        return rel
+
+    def of(self, example: Example) -> list[str]:
+        """The thumbnails of one example (relative to the report folder), in the order shown."""
+        out: list[str] = []
+        target = example.target
+        for image in example.images:
+            path = self.root / image
+            if self.spec.video is not None:
+                key = f"{path}|{example.segment}"
+                if key not in self.written:
+                    try:
+                        frames = _video_frames(path, example, self.spec)
+                    except Exception:
+                        continue
+                    for k, frame in enumerate(frames):
+                        self._write(f"{key}|{k}", lambda f=frame: f)
+                    self.written[key] = ""
+                out += [self.written[f"{key}|{k}"] for k in range(FRAMES) if f"{key}|{k}" in self.written]
+            elif hasattr(target, "mask"):
+                rel = self._write(f"{path}|mask|{example.id}", lambda p=path: _with_mask(_open(p), target))
+                out += [rel] if rel else []
+            elif hasattr(target, "words"):
+                rel = self._write(f"{path}|words", lambda p=path: _with_words(_open(p), target))
+                out += [rel] if rel else []
+            else:
+                rel = self._write(str(path), lambda p=path: _open(p))
+                out += [rel] if rel else []
+        return out

@@ -1,0 +1,73 @@
+"""What a report needs beside a run directory: the examples it was run on (images, prompt fields,
+references) and the tokenizer that counts its output tokens.
+
+The data folder is the one named, else the one results.json records (`runtime.data_dir`), else
+the demo data for a demo run (written again if it is gone: it is deterministic), else
+$PGEVAL_DATA or ~/.cache/pgeval/data. A task whose data files are not there has no examples:
+its report shows predictions and scores only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pgeval.data import Example
+from pgeval.errors import InputError
+from pgeval.runs import Run
+from pgeval.tasks import TaskCatalog, TaskSpec
+
+
+def data_dir_of(run: Run, data_dir: str | Path | None = None) -> Path:
+    """Where the run's benchmarks are (see the module notes)."""
+    if data_dir is not None:
+        return Path(data_dir)
+    recorded = run.runtime.get("data_dir")
+    if recorded and Path(recorded).is_dir():
+        return Path(recorded)
+    if run.model.get("demo"):
+        from pgeval.demo.bundle import demo_data_dir
+
+        return demo_data_dir()
+    from pgeval.run_plan import default_data_dir
+
+    return default_data_dir()
+
+
+def run_examples(run: Run, spec: TaskSpec, catalog: TaskCatalog,
+                 data_dir: str | Path | None = None) -> tuple[list[Example] | None, Path]:
+    """The examples of the run's split of `spec` and the task's data folder; None for the
+    examples when its files are not there (or do not read)."""
+    from pgeval.scoring import load_examples
+
+    root = data_dir_of(run, data_dir)
+    split = run.tasks[spec.name].split
+    if run.model.get("demo") and data_dir is None:
+        from pgeval.demo.bundle import SIZES, prepare_demo_data
+
+        if spec.name in SIZES:
+            prepare_demo_data([spec.name], root)
+    try:
+        return load_examples(spec, root, split, catalog=catalog), root / spec.data_dir
+    except InputError:
+        return None, root / spec.data_dir
+
+
+def token_counter(run: Run) -> Callable[[str], int] | None:
+    """Counts the tokens of an output with the run's tokenizer: the one results.json records,
+    the demo's for a demo run, else tokenizer.model beside the checkpoint; None when none is
+    found."""
+    from pgeval.model.tokenizer import Tokenizer
+
+    path = run.model.get("tokenizer")
+    if not path and run.model.get("demo"):
+        from pgeval.demo.bundle import demo_tokenizer
+
+        path = demo_tokenizer()
+    if not path and run.model.get("checkpoint"):
+        checkpoint = Path(run.model["checkpoint"])
+        path = (checkpoint if checkpoint.is_dir() else checkpoint.parent) / "tokenizer.model"
+    if not path or not Path(path).is_file():
+        return None
+    sp = Tokenizer(path).sp
+    return lambda text: len(sp.encode(text))
