@@ -6,9 +6,12 @@ import json
 
 import click
 
+from pgeval.cli.options import tasks_dir_option
+from pgeval.cli.report import data_dir_option, report_to
 from pgeval.gate.compare import compare
 from pgeval.reports.gate_report import render_gate
 from pgeval.runs import load_run
+from pgeval.tasks import TaskCatalog
 
 
 @click.command("gate")
@@ -21,12 +24,22 @@ from pgeval.runs import load_run
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
               show_default=True, help="Significance level; intervals are at 1 - alpha.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write the per-example report of the two runs here (as pgeval report "
+                   "does, with this decision on top).")
+@data_dir_option
+@tasks_dir_option
 @click.pass_context
 def gate_command(ctx: click.Context, baseline: str, current: str, max_drop: float | None,
-                 alpha: float, as_json: bool) -> None:
+                 alpha: float, as_json: bool, report_dir: str | None, data_dir: str | None,
+                 tasks_dirs: tuple[str, ...]) -> None:
     """Compare a run against a baseline: exit 1 when a metric got worse, 0 otherwise, 2 when the
     input cannot be compared (a missing or malformed run, nothing in common)."""
-    report = compare(load_run(baseline), load_run(current), max_drop=max_drop, alpha=alpha)
-    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_gate(report))
+    runs = load_run(baseline), load_run(current)
+    report = compare(*runs, max_drop=max_drop, alpha=alpha)
+    text = render_gate(report)
+    click.echo(json.dumps(report.to_json(), indent=2) if as_json else text)
+    if report_dir is not None:
+        report_to(runs, report_dir, TaskCatalog.load(tasks_dirs), data_dir=data_dir, gate=text)
     if report.failed:
         ctx.exit(1)

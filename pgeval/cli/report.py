@@ -4,6 +4,7 @@ diagnostics `pgeval run` prints at its end."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
@@ -35,8 +36,8 @@ def report_to(runs: Sequence[Run], out: str, catalog: TaskCatalog, *, data_dir: 
     from pgeval.reports.html import INDEX, write_report
 
     stats = write_report(runs, out, catalog=catalog, data_dir=data_dir, reference=reference, gate=gate)
-    click.echo(f"report: {out}/{INDEX} ({stats.examples} examples, {stats.thumbnails} thumbnails, "
-               f"{stats.seconds:.1f} s)", err=True)
+    click.echo(f"report: open {Path(out) / INDEX} in a browser ({stats.examples} examples, "
+               f"{stats.thumbnails} thumbnails, {stats.seconds:.1f} s)")
 
 
 @click.command("report")

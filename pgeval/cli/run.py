@@ -9,6 +9,7 @@ import click
 
 from pgeval.bench.workloads import WORKLOADS
 from pgeval.cli.options import host_options, model_options, resource_options, tasks_dir_option
+from pgeval.cli.report import echo_findings, report_to
 from pgeval.config import EngineConfig, RunConfig
 from pgeval.resources import Resources
 from pgeval.tasks import TaskCatalog
@@ -111,7 +112,10 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
     card = write_model_card(run, catalog, tasks)
     click.echo("")
     click.echo(card.read_text(encoding="utf-8"))
+    echo_findings([run], catalog, data_dir)
     click.echo(f"run directory: {run.directory}")
+    if demo:
+        report_to([run], str(run.directory / "report"), catalog, data_dir=data_dir)
 
 
 @click.command("bench")

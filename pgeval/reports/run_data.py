@@ -41,6 +41,8 @@ def run_examples(run: Run, spec: TaskSpec, catalog: TaskCatalog,
     from pgeval.scoring import load_examples
 
     root = data_dir_of(run, data_dir)
+    if not spec.source:  # a task no spec folder defines: results.json alone
+        return None, root
     split = run.tasks[spec.name].split
     if run.model.get("demo") and data_dir is None:
         from pgeval.demo.bundle import SIZES, prepare_demo_data
