@@ -91,7 +91,8 @@ def test_pgeval_run_prints_what_fired(tmp_path, capsys, demo_data):
     echo_findings([run], TaskCatalog.load(), data_dir=str(tmp_path / "no-data"))
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == ["", "diagnostics (the usual causes of a gap to the card):"]
-    assert out[2].startswith("- vqav2: 1 of 1 examples: the model answered nothing (e.g. ids 1). ")
+    assert out[2].startswith("- vqav2: 1 of 1 examples: the model answered nothing (its first token "
+                             "was the end of the text) (e.g. ids 1). A prompt")
     assert out[3] == ("- vqav2: the checkpoint paligemma-3b-pt-224 is made for 224 px but ran at "
                       "448 px. Run with --res 224, or use the 448 px checkpoint.")
     assert len(out) == 4
