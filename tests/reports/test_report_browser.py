@@ -37,7 +37,7 @@ def page(browser, demo_report):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
-    page.on("request", lambda r: errors.append(f"fetched: {r.url}") if not r.url.startswith("file:") else None)
+    page.on("request", lambda r: None if r.url.startswith("file:") else errors.append(f"fetched: {r.url}"))
     page.goto((demo_report[0] / "index.html").as_uri())
     yield page
     page.close()

@@ -25,15 +25,17 @@ WORD_COLOR = (0, 160, 255)
 
 
 def _open(path: Path) -> Image.Image:
+    """The image, a JPEG decoded at the smallest scale that still covers the thumbnail."""
     image = Image.open(path)
-    image.draft("RGB", (SIZE, SIZE))
+    scale = min(1.0, SIZE / max(image.size))
+    image.draft("RGB", (round(image.size[0] * scale), round(image.size[1] * scale)))
     return image.convert("RGB")
 
 
 def _save(image: Image.Image, path: Path) -> None:
     image.thumbnail((SIZE, SIZE), Image.Resampling.BILINEAR)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, "JPEG", quality=QUALITY, optimize=True)
+    image.save(path, "JPEG", quality=QUALITY)
 
 
 def _with_mask(image: Image.Image, target: object) -> Image.Image:
