@@ -34,7 +34,7 @@ def cli() -> None:
     pgeval table RUN_DIR...       model-card tables with the published numbers beside yours
     pgeval leaderboard RUN_DIR... runs ranked per task and overall
     pgeval plot RUN_DIR... --out  score against resolution, ours against published (PNG)
-    pgeval report RUN_DIR... --out  examples in the browser, run against run, diagnostics
+    pgeval report RUN_DIR...      examples in the browser, run against run, diagnostics
     pgeval gate --baseline ...    fail CI when a metric really dropped (paired bootstrap)
     """
 
