@@ -111,3 +111,21 @@ def test_pgeval_report_and_gate_report_write_the_page(demo_data, tmp_path):
     page = (tmp_path / "gate" / "index.html").read_text()
     assert "gate: PASS" in page and "changed first" in page
     assert task_data(tmp_path / "gate", "docvqa")["change"] == [0.0] * 100
+
+
+def test_pairs_show_both_images_and_videos_four_of_their_frames(tmp_path):
+    from tests.video_files import frame_index, write_frames
+
+    for name in ("left.png", "right.png"):
+        Image.new("RGB", (300, 200), (200, 0, 0) if name == "left.png" else (0, 0, 200)).save(tmp_path / name)
+    pair = Example("p1", ("True",), ("left.png", "right.png"))
+    thumbs = Thumbnails(tmp_path / "out", "nlvr2", tmp_path, TASKS["nlvr2"])
+    left, right = thumbs.of(pair)
+    assert np.asarray(Image.open(tmp_path / "out" / left))[50, 50, 0] > 150
+    assert np.asarray(Image.open(tmp_path / "out" / right))[50, 50, 2] > 150
+    assert thumbs.of(Example("p2", ("False",), ("right.png", "left.png"))) == [right, left]  # written once
+    spec = TASKS["msrvtt_qa"]  # 16 frames, 9 apart: 0, 9, ..., 135
+    write_frames(tmp_path / "video7", spec.video.frames * spec.video.stride)
+    frames = Thumbnails(tmp_path / "out", "msrvtt_qa", tmp_path, spec).of(Example("q1", ("a",), ("video7",)))
+    shown = [frame_index(np.asarray(Image.open(tmp_path / "out" / f))) for f in frames]
+    assert shown == [0, 45, 90, 135]  # the 1st, 6th, 11th and 16th of the frames the model sees
