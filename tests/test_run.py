@@ -42,6 +42,9 @@ def test_run_writes_a_complete_run_directory(tiny_checkpoint, data, tmp_path):
     assert raw["model"]["sha256"] and len(raw["model"]["sha256"]["tiny_56.npz"]) == 64
     assert raw["model"]["res"] == 56 and raw["model"]["dtype"] == "float32"
     assert raw["runtime"]["mesh"] == {"data": 1, "model": 1} and raw["runtime"]["device_kind"]
+    # what a report needs to find the examples and count output tokens
+    assert raw["runtime"]["data_dir"] == str(data.resolve())
+    assert raw["model"]["tokenizer"] == str((path.parent / "tokenizer.model").resolve())
     assert raw["pgeval_version"] == pgeval.__version__ and raw["jax_version"]
     run = load_run(out)
     assert set(run.tasks) == {"vqav2", "docvqa"}
