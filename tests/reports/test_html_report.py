@@ -25,9 +25,9 @@ from tests.reports.hand_runs import TASKS, hand_run
 
 def task_data(report, task):
     text = (report / "data" / f"{task}.js").read_text(encoding="utf-8")
-    prefix = f'PGEVAL_TASK("{task}",'
-    assert text.startswith(prefix) and text.endswith(");\n")
-    return json.loads(text[len(prefix):-3])
+    prefix = f'PGEVAL_TASK("{task}",JSON.parse('
+    assert text.startswith(prefix) and text.endswith("));\n")
+    return json.loads(json.loads(text[len(prefix):-4]))
 
 
 def test_rows_pair_by_id_worst_regressions_first(tmp_path):

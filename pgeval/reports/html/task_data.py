@@ -1,6 +1,7 @@
 """A task's data file of the report, data/<task>.js: the columns the page's script browses
 (ids, slices, prompts, references, thumbnails and the original media, every run's predictions
-and scores, the change between runs and the first order), as one call of PGEVAL_TASK."""
+and scores, the change between runs and the first order), as one call of PGEVAL_TASK with the
+columns as a JSON text."""
 
 from __future__ import annotations
 
@@ -67,5 +68,7 @@ def write_task_data(out: Path, task: str, columns: dict[str, Any]) -> Path:
     path = out / "data" / f"{task}.js"
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(columns, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    atomic_write_text(path, f"PGEVAL_TASK({json.dumps(task)},{text});\n")
+    # a string for JSON.parse: V8 parses a large JSON text in seconds where the same data as an
+    # array literal takes minutes (VQAv2 val's 214k rows)
+    atomic_write_text(path, f"PGEVAL_TASK({json.dumps(task)},JSON.parse({json.dumps(text)}));\n")
     return path
