@@ -131,6 +131,7 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true")
     args = parser.parse_args()
     from pgeval.reports.html import write_report
+    from pgeval.run.review import RunInputs
     from pgeval.runs import load_run
     from pgeval.tasks import TaskCatalog
 
@@ -138,7 +139,8 @@ def main() -> None:
     rows = write_data(args.work / "data", args.questions, args.images, args.seed)
     write_run(args.work / "run", rows, args.work / "data", args.seed)
     made = time.perf_counter() - start
-    stats = write_report([load_run(args.work / "run")], args.work / "report", catalog=TaskCatalog.load())
+    stats = write_report([load_run(args.work / "run")], args.work / "report", specs=TaskCatalog.load().specs,
+                         inputs=RunInputs())
     report = args.work / "report"
     figures = {"questions": args.questions, "images": args.images, "data_s": round(made, 1),
                "report_s": stats.seconds, "thumbnails": stats.thumbnails,

@@ -22,8 +22,9 @@ data_dir_option = click.option(
 def echo_findings(runs: Sequence[Run], catalog: TaskCatalog, data_dir: str | None = None) -> None:
     """Print what the diagnostics found, one paragraph each; nothing when none fired."""
     from pgeval.reports.html import run_findings
+    from pgeval.run.review import RunInputs
 
-    findings = run_findings(runs, catalog, data_dir)
+    findings = run_findings(runs, catalog.specs, RunInputs(data_dir))
     if findings:
         click.echo("\ndiagnostics (the usual causes of a gap to the card):")
         for finding in findings:
@@ -34,8 +35,10 @@ def report_to(runs: Sequence[Run], out: str, catalog: TaskCatalog, *, data_dir: 
               reference: str | None = None, gate: str | None = None) -> None:
     """Write the report and say where to open it."""
     from pgeval.reports.html import INDEX, write_report
+    from pgeval.run.review import RunInputs
 
-    stats = write_report(runs, out, catalog=catalog, data_dir=data_dir, reference=reference, gate=gate)
+    stats = write_report(runs, out, specs=catalog.specs, inputs=RunInputs(data_dir), reference=reference,
+                         gate=gate)
     click.echo(f"report: open {Path(out) / INDEX} in a browser ({stats.examples} examples, "
                f"{stats.thumbnails} thumbnails, {stats.seconds:.1f} s)")
 

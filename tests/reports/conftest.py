@@ -29,9 +29,11 @@ def demo_data(tmp_path_factory):
 def demo_report(demo_data, tmp_path_factory):
     """The report of the recorded 224 px and 448 px demo runs, side by side; (folder, stats)."""
     from pgeval.reports.html import write_report
+    from pgeval.run.review import RunInputs
     from pgeval.runs import load_run
     from pgeval.tasks import TaskCatalog
 
     out = tmp_path_factory.mktemp("report") / "demo"
-    stats = write_report([load_run(p) for p in DEMO_RUNS], out, catalog=TaskCatalog.load())
+    stats = write_report([load_run(p) for p in DEMO_RUNS], out, specs=TaskCatalog.load().specs,
+                         inputs=RunInputs())
     return out, stats

@@ -5,7 +5,7 @@ from pgeval.cli.report import echo_findings
 from pgeval.data import Example
 from pgeval.reports.diagnostics import diagnose_task, normalize
 from pgeval.reports.html import run_findings
-from pgeval.reports.run_data import token_counter
+from pgeval.run.review import RunInputs, token_counter
 from pgeval.runs import load_run
 from pgeval.tasks import TaskCatalog
 from tests.reports.conftest import DEMO_RUNS
@@ -83,7 +83,7 @@ def test_wrong_answers_right_after_case_and_whitespace_normalization(tmp_path):
 def test_silent_on_the_recorded_demo_runs(demo_data):
     runs = [load_run(p) for p in DEMO_RUNS]
     assert all(token_counter(run) is not None for run in runs)
-    assert run_findings(runs, TaskCatalog.load()) == []
+    assert run_findings(runs, TaskCatalog.load().specs, RunInputs()) == []
 
 
 def test_pgeval_run_prints_what_fired(tmp_path, capsys, demo_data):

@@ -17,6 +17,7 @@ from pgeval.metrics.spotting import Word
 from pgeval.reports.html.rows import task_rows
 from pgeval.reports.html.task_data import reference_lines
 from pgeval.reports.html.thumbnails import SIZE, Thumbnails
+from pgeval.run.review import RunInputs
 from pgeval.runs import load_run
 from pgeval.segmentation import SegmentationTarget
 from tests.reports.conftest import DEMO_RUNS
@@ -126,6 +127,7 @@ def test_pairs_show_both_images_and_videos_four_of_their_frames(tmp_path):
     assert thumbs.of(Example("p2", ("False",), ("right.png", "left.png"))) == [right, left]  # written once
     spec = TASKS["msrvtt_qa"]  # 16 frames, 9 apart: 0, 9, ..., 135
     write_frames(tmp_path / "video7", spec.video.frames * spec.video.stride)
-    frames = Thumbnails(tmp_path / "out", "msrvtt_qa", tmp_path, spec).of(Example("q1", ("a",), ("video7",)))
+    video = Thumbnails(tmp_path / "out", "msrvtt_qa", tmp_path, spec, frames=RunInputs().frames)
+    frames = video.of(Example("q1", ("a",), ("video7",)))
     shown = [frame_index(np.asarray(Image.open(tmp_path / "out" / f))) for f in frames]
     assert shown == [0, 45, 90, 135]  # the 1st, 6th, 11th and 16th of the frames the model sees

@@ -1,6 +1,6 @@
 """`pgeval report`: a per-example report of one or more runs that opens from disk in a browser.
 
-    write_report(runs, out, catalog=..., data_dir=None, reference=None, gate=None) -> index.html
+    write_report(runs, out, specs=..., inputs=..., reference=None, gate=None) -> ReportStats
 
 The folder holds index.html (style and script inlined), data/<task>.js per task, thumbs/ and
 plots/; nothing is fetched from elsewhere but the original images each thumbnail links to.
@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+import numpy as np
+
+from pgeval.data import Example
 from pgeval.errors import InputError
+from pgeval.io import atomic_write_text, output_folder
 from pgeval.reports.cells import default_reference, run_labels, specs_for_runs
 from pgeval.reports.diagnostics import Finding, diagnose_task
 from pgeval.reports.html.page import TaskSection, card_table_html, page_html
 from pgeval.reports.html.rows import task_rows
 from pgeval.reports.html.task_data import task_columns, write_task_data
 from pgeval.reports.html.thumbnails import Thumbnails
-from pgeval.reports.run_data import run_examples, token_counter
-from pgeval.runs import Run, atomic_write_text, output_folder
-from pgeval.tasks import TaskCatalog
+from pgeval.runs import Run
+from pgeval.tasks import TaskSpec
 
 INDEX = "index.html"
 
@@ -39,23 +43,53 @@ class ReportStats:
     data_bytes: int
 
 
-def run_findings(runs: Sequence[Run], catalog: TaskCatalog,
-                 data_dir: str | Path | None = None) -> list[Finding]:
-    """Every diagnostic that fires on the runs' tasks (run by run), data read as the report does."""
+class Inputs(Protocol):
+    """What the report reads beyond the run directories (pgeval.run.review.RunInputs)."""
+
+    def examples(self, run: Run, spec: TaskSpec) -> tuple[list[Example] | None, Path]:
+        """The run's examples of a task (None when its data is not there) and the task's folder."""
+
+    def token_counter(self, run: Run) -> Callable[[str], int] | None:
+        """Counts an output's tokens as the run's tokenizer does; None without a tokenizer."""
+
+    def frames(self, spec: TaskSpec, path: Path, example: Example, size: int) -> list[np.ndarray]:
+        """The frames of a video clip the model saw, as uint8 images."""
+
+
+class NoInputs:
+    """Run directories alone: predictions and scores, no examples, no token counts."""
+
+    def examples(self, run: Run, spec: TaskSpec) -> tuple[list[Example] | None, Path]:
+        return None, Path(spec.data_dir)
+
+    def token_counter(self, run: Run) -> Callable[[str], int] | None:
+        return None
+
+    def frames(self, spec: TaskSpec, path: Path, example: Example, size: int) -> list[np.ndarray]:
+        return []
+
+
+NO_INPUTS = NoInputs()
+
+
+def run_findings(runs: Sequence[Run], specs: Mapping[str, TaskSpec],
+                 inputs: Inputs = NO_INPUTS) -> list[Finding]:
+    """Every diagnostic that fires on the runs' tasks (run by run), with what `inputs` reads."""
     found: list[Finding] = []
     for run in runs:
-        count = token_counter(run)
+        count = inputs.token_counter(run)
         for task in run.tasks:
-            spec = catalog.specs.get(task)
-            examples = run_examples(run, spec, catalog, data_dir)[0] if spec is not None else None
+            spec = specs.get(task)
+            examples = inputs.examples(run, spec)[0] if spec is not None else None
             found += diagnose_task(run, task, spec, examples=examples, count_tokens=count)
     return found
 
 
-def write_report(runs: Sequence[Run], out: str | Path, *, catalog: TaskCatalog,
-                 data_dir: str | Path | None = None, reference: str | None = None,
-                 gate: str | None = None, log: Callable[[str], None] = lambda _: None) -> ReportStats:
-    """Write the report of `runs` (the first is the baseline of a comparison) into `out`."""
+def write_report(runs: Sequence[Run], out: str | Path, *, specs: Mapping[str, TaskSpec],
+                 inputs: Inputs = NO_INPUTS, reference: str | None = None, gate: str | None = None,
+                 log: Callable[[str], None] = lambda _: None) -> ReportStats:
+    """Write the report of `runs` (the first is the baseline of a comparison) into `out`; `specs`
+    are the known task specs, `gate` the text of a gate's decision to show on top."""
     from pgeval.reports.plots import plot_runs
     from pgeval.reports.table import model_card_table
 
@@ -65,14 +99,15 @@ def write_report(runs: Sequence[Run], out: str | Path, *, catalog: TaskCatalog,
     out = output_folder(out, "--out")
     reference = reference or default_reference(runs)
     labels = run_labels(runs)
-    specs = specs_for_runs(runs, catalog.specs)
-    counters = [token_counter(run) for run in runs]
+    counters = [inputs.token_counter(run) for run in runs]
     sections, examples_n, thumbs_n, thumb_bytes, data_bytes = [], 0, 0, 0, 0
-    for spec in specs:
+    shown = specs_for_runs(runs, specs)
+    for spec in shown:
         rows = task_rows(runs, spec.name)
         holder = next(run for run in runs if spec.name in run.tasks)
-        examples, root = run_examples(holder, spec, catalog, data_dir)
-        thumbnails = Thumbnails(out, spec.name, root, spec) if examples is not None else None
+        examples, root = inputs.examples(holder, spec)
+        thumbnails = (Thumbnails(out, spec.name, root, spec, frames=inputs.frames)
+                      if examples is not None else None)
         prompt = holder.tasks[spec.name].prompt or spec.prompt
         path = write_task_data(out, spec.name, task_columns(rows, examples, prompt, thumbnails))
         findings = [dataclasses.replace(f, run=label if len(runs) > 1 else "")
@@ -88,10 +123,8 @@ def write_report(runs: Sequence[Run], out: str | Path, *, catalog: TaskCatalog,
             thumb_bytes += thumbnails.bytes
         data_bytes += path.stat().st_size
         log(f"{spec.name}: {len(rows.ids)} examples")
-    card = card_table_html(model_card_table(runs, reference, catalog.specs),
-                           {s.title: s.name for s in specs})
-    plots = [p.relative_to(out).as_posix()
-             for p in plot_runs(runs, out / "plots", reference, catalog.specs)]
+    card = card_table_html(model_card_table(runs, reference, specs), {s.title: s.name for s in shown})
+    plots = [p.relative_to(out).as_posix() for p in plot_runs(runs, out / "plots", reference, specs)]
     title = "pgeval report: " + " vs ".join(labels)
     named = [(label, str(run.directory)) for label, run in zip(labels, runs, strict=True)]
     atomic_write_text(out / INDEX, page_html(title=title, runs=named, card=card, plots=plots,

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pgeval.gate_stats import pair_examples
+from pgeval.gate.stats import pair_examples
 from pgeval.runs import ExampleScore, Run
 
 

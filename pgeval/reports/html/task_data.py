@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from pgeval.data import Example
+from pgeval.io import atomic_write_text
 from pgeval.reports.html.rows import TaskRows
 from pgeval.reports.html.thumbnails import Thumbnails
-from pgeval.runs import atomic_write_text
 
 
 def reference_lines(references: Sequence[str]) -> list[str]:

@@ -9,6 +9,7 @@ at a reduced scale (PIL's draft mode), so a large split's thumbnails take millis
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from PIL import Image, ImageDraw
 from pgeval.data import Example
 from pgeval.tasks import TaskSpec
 
+# (spec, clip path, example, size) -> the clip's frames the model sees, as uint8 images
+Frames = Callable[[TaskSpec, Path, Example, int], list[np.ndarray]]
 SIZE = 160
 QUALITY = 70
 FRAMES = 4  # of a video clip's sampled frames, shown evenly spaced
@@ -55,22 +58,13 @@ def _with_words(image: Image.Image, target: object) -> Image.Image:
     return image
 
 
-def _video_frames(path: Path, example: Example, spec: TaskSpec) -> list[Image.Image]:
-    from pgeval.model.video import Clip, load_clip, resolve_video
-
-    video = spec.video
-    clip = Clip(resolve_video(path), video.frames, video.stride, example.segment, video.fps)
-    frames = load_clip(clip, SIZE)
-    picks = np.linspace(0, len(frames) - 1, min(FRAMES, len(frames))).round().astype(int)
-    return [Image.fromarray(((frames[i] + 1) * 127.5).clip(0, 255).astype(np.uint8)) for i in picks]
-
-
 class Thumbnails:
     """Writes thumbnails under `out/thumbs/<task>/`, and names each by what it shows so that
     one image's thumbnail is written once."""
 
-    def __init__(self, out: Path, task: str, root: Path, spec: TaskSpec) -> None:
-        self.out, self.task, self.root, self.spec = out, task, root, spec
+    def __init__(self, out: Path, task: str, root: Path, spec: TaskSpec,
+                 frames: Frames | None = None) -> None:
+        self.out, self.task, self.root, self.spec, self.frames = out, task, root, spec, frames
         self.written: dict[str, str] = {}
         self.bytes = 0
 
@@ -92,6 +86,12 @@ class Thumbnails:
         self.written[key] = rel
         return rel
 
+    def _video_frames(self, path: Path, example: Example) -> list[Image.Image]:
+        """FRAMES of the clip's sampled frames, evenly spaced."""
+        frames = self.frames(self.spec, path, example, SIZE) if self.frames else []
+        picks = np.linspace(0, len(frames) - 1, min(FRAMES, len(frames))).round().astype(int)
+        return [Image.fromarray(frames[i]) for i in picks] if frames else []
+
     def of(self, example: Example) -> list[str]:
         """The thumbnails of one example (relative to the report folder), in the order shown."""
         out: list[str] = []
@@ -102,8 +102,8 @@ class Thumbnails:
                 key = f"{path}|{example.segment}"
                 if key not in self.written:
                     try:
-                        frames = _video_frames(path, example, self.spec)
-                    except Exception:
+                        frames = self._video_frames(path, example)
+                    except Exception:  # an unreadable clip: no thumbnails, the link stays
                         continue
                     for k, frame in enumerate(frames):
                         self._write(f"{key}|{k}", lambda f=frame: f)
