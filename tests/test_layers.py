@@ -120,10 +120,12 @@ def test_help_and_listings_start_without_jax(command):
     assert command_imports(*command) == {"code": 0, "heavy": []}
 
 
-def test_reports_and_the_gate_run_without_jax(demo_runs, tmp_path):
+def test_reports_and_the_gate_run_without_jax(demo_runs, tmp_path, monkeypatch):
+    monkeypatch.setenv("PGEVAL_DEMO_DATA", str(tmp_path / "demo-data"))  # the report's examples
     for command in (["table", *demo_runs], ["leaderboard", *demo_runs],
                     ["plot", *demo_runs, "--out", str(tmp_path)],
-                    ["gate", "--baseline", demo_runs[1], "--current", demo_runs[1]]):
+                    ["gate", "--baseline", demo_runs[1], "--current", demo_runs[1]],
+                    ["report", *demo_runs, "--out", str(tmp_path / "report")]):
         assert command_imports(*command) == {"code": 0, "heavy": []}, command
 
 
