@@ -126,3 +126,23 @@ def test_screenshot(page, tmp_path):
     with Image.open(path) as shot:
         assert shot.size == (1300, 900)
         assert len(shot.getcolors(1 << 20) or ()) > 50  # a page drawn, not a blank one
+
+
+def test_location_tokens_of_a_prediction_are_drawn_over_the_image(browser, demo_data, tmp_path):
+    from pgeval.reports.html import write_report
+    from pgeval.run.review import RunInputs
+    from pgeval.tasks import TaskCatalog
+    from tests.reports.hand_runs import hand_run
+
+    run = hand_run(tmp_path / "run", "docvqa", [("10", "<loc0256><loc0512><loc0768><loc1000> 931", 0.0)],
+                   name="demo_448", res=448, demo=True)
+    write_report([run], tmp_path / "report", specs=TaskCatalog.load().specs, inputs=RunInputs())
+    page = browser.new_page()
+    page.goto((tmp_path / "report" / "index.html").as_uri() + "#task-docvqa")
+    page.wait_for_selector("#task-docvqa tbody tr")
+    box = page.locator("#task-docvqa .thumb .box")
+    assert box.count() == 1
+    style = box.get_attribute("style")  # y1, x1, y2, x2 of 1024
+    assert "top: 25%" in style and "left: 50%" in style and "height: 50%" in style
+    assert "width: 47.6562%" in style
+    page.close()
