@@ -86,8 +86,8 @@ def run_findings(runs: Sequence[Run], specs: Mapping[str, TaskSpec],
 
 
 def write_report(runs: Sequence[Run], out: str | Path, *, specs: Mapping[str, TaskSpec],
-                 inputs: Inputs = NO_INPUTS, reference: str | None = None, gate: str | None = None,
-                 log: Callable[[str], None] = lambda _: None) -> ReportStats:
+                 inputs: Inputs = NO_INPUTS, reference: str | None = None,
+                 gate: str | None = None) -> ReportStats:
     """Write the report of `runs` (the first is the baseline of a comparison) into `out`; `specs`
     are the known task specs, `gate` the text of a gate's decision to show on top."""
     from pgeval.reports.plots import plot_runs
@@ -122,7 +122,6 @@ def write_report(runs: Sequence[Run], out: str | Path, *, specs: Mapping[str, Ta
             thumbs_n += len([v for v in thumbnails.written.values() if v])
             thumb_bytes += thumbnails.bytes
         data_bytes += path.stat().st_size
-        log(f"{spec.name}: {len(rows.ids)} examples")
     card = card_table_html(model_card_table(runs, reference, specs), {s.title: s.name for s in shown})
     plots = [p.relative_to(out).as_posix() for p in plot_runs(runs, out / "plots", reference, specs)]
     title = "pgeval report: " + " vs ".join(labels)
