@@ -10,6 +10,7 @@ import pytest
 from pgeval.model.config import preset
 from pgeval.model.npz_checkpoint import save_npz
 from pgeval.model.tree import expected_shapes, unflatten
+from tests.fake_hub import fake_hub  # noqa: F401  (the loopback Hub fixture)
 
 WORDS = ("a the dog cat man woman bus car red blue green white on in with of is are what how many "
          "color there picture answer caption en de yes no left right small big one two three").split()
