@@ -37,13 +37,16 @@ class RunConfig:
 
     `catalog` holds the task specs (default: the built-in and plugin ones; a command loads it
     once, with its --tasks-dir folders, and shares it with the model card). `splits` is
-    `--split`: one split for every task, or "task=split" pairs. `demo` evaluates the bundled
-    demo model (when no checkpoint is given) on the demo data, written on first use to
-    `data_dir` (default ~/.cache/pgeval/demo-data).
+    `--split`: one split for every task, or "task=split" pairs. `source` (`--source`): each
+    task's Hub copy ("hub"), the official files under `data_dir` ("files"), or the Hub copy
+    where a task has one and the files otherwise ("auto", the default without a data_dir).
+    `demo` evaluates the bundled demo model (when no checkpoint is given) on the demo data,
+    written on first use to `data_dir` (default ~/.cache/pgeval/demo-data).
     """
 
     tasks: tuple[str, ...]
     data_dir: str | Path | None = None
+    source: str | None = None  # "hub", "files" or "auto"; None: files with a data_dir, else auto
     out: str | Path | None = None
     limit: int | None = None
     splits: str | None = None

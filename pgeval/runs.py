@@ -18,7 +18,9 @@ results.json (schema "pgeval.run/1"):
                keys are higher-is-better), "info": {the adapter's notes, e.g. "scorer"},
                "prompt" (the task's prompt template), "data_sha256": {annotation file: digest},
                "submission" (a split without answers: the path of the submission file written
-               for the benchmark's server, relative to the run dir; "metrics" is then empty)}}}
+               for the benchmark's server, relative to the run dir; "metrics" is then empty),
+               "source": {"kind": "files"} or {"kind": "hub", "repo", "revision", "commit"}
+               (data_sha256 then holds the digests of the copy's parquet files)}}}
 
 predictions/<task>.jsonl: one {"id", "prediction", "score", "slice"} per scored example, where
 "score" is the example's value of the task's primary metric ("slice" may be null).
@@ -78,6 +80,9 @@ class TaskRecord:
     # pgeval.run/1 directory) and the spec file the task was run with
     aggregate: str | None = None
     spec: str | None = None
+    # where the examples came from: {"kind": "files"}, or {"kind": "hub", "repo", "revision",
+    # "commit"} (a directory written before the Hub source existed read the official files)
+    source: dict[str, Any] = field(default_factory=lambda: {"kind": "files"})
 
     def direction(self, key: str) -> str:
         """"higher", "lower" or "neither": which way the metric `key` improves."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from pgeval.adapters import ADAPTERS, Adapter
 from pgeval.data import SOURCES, DataSource
+from pgeval.data.hub.spec import HubSpec, parse_hub
 from pgeval.errors import InputError
 from pgeval.io import read_text
 from pgeval.model.images import RESIZES
@@ -69,6 +70,7 @@ class TaskSpec:
     beam_size: int = 1
     source: str
     source_args: Mapping[str, Any] = field(default_factory=dict)
+    hub: HubSpec | None = None  # the benchmark's Hugging Face Hub copy ([data.hub])
     data_dir: str
     split: str
     adapter: str
@@ -159,6 +161,7 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
     if family not in FAMILIES:
         raise InputError(f"family must be one of {FAMILIES}, got {family!r}", path=where)
     data_table = dict(_require(data, "data", dict, where))
+    hub = parse_hub(data_table.pop("hub"), where) if "hub" in data_table else None
     scoring = dict(_require(data, "scoring", dict, where))
     name = _require(data, "name", str, where)
     unknown = sorted(set(scoring) - {"adapter", "args", "aggregate", "mean_excluding", "keys"})
@@ -190,6 +193,7 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
         data_dir=data_table.pop("dir", name),
         split=_require(data_table, "split", str, where + " [data]"),
         source_args={k: v for k, v in data_table.items() if k not in ("source", "split")},
+        hub=hub,
         adapter=_require(scoring, "adapter", str, where + " [scoring]"),
         adapter_args=scoring.get("args", {}),
         aggregate=aggregate,

@@ -52,7 +52,12 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
 @click.option("--tasks", "task_list", required=True,
               help="Comma-separated task names, e.g. vqav2,docvqa (`pgeval tasks` lists them).")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder holding <task>/ data (default: $PGEVAL_DATA, else ~/.cache/pgeval/data).")
+              help="Folder holding each task's official files in <task>/ (default: $PGEVAL_DATA, "
+                   "else ~/.cache/pgeval/data); given, the tasks are read from it.")
+@click.option("--source", type=click.Choice(["hub", "files", "auto"]), default=None,
+              help="Where the data comes from: each task's Hugging Face Hub copy (downloaded into "
+                   "the huggingface_hub cache), the official files under --data-dir, or the Hub "
+                   "copy where a task has one (default without --data-dir; `pgeval data list`).")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Run directory (default: runs/<checkpoint>-<res>); the same --out resumes.")
 @click.option("--limit", type=int, default=None, help="Only the first N examples of each task.")
@@ -71,7 +76,7 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
                 tokenizer: str | None, res: int | None, batch_size: int, dtype: str,
                 mesh: str | None, coordinator: str | None, num_processes: int | None,
                 process_id: int | None, auto_distributed: bool, data_dir: str | None,
-                out: str | None, limit: int | None, splits: str | None, on_error: str,
+                source: str | None, out: str | None, limit: int | None, splits: str | None, on_error: str,
                 vae: str | None, toxicity_scorer: str | None, entailment_judge: str | None,
                 radgraph_scorer: str | None, demo: bool) -> None:
     """Evaluate a checkpoint on tasks; write results.json, predictions/ and model_card.md."""
@@ -84,7 +89,7 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
                           dtype=dtype, mesh=mesh, coordinator=coordinator,
                           num_processes=num_processes, process_id=process_id,
                           auto_distributed=auto_distributed)
-    config = RunConfig(tasks=tasks, catalog=catalog, data_dir=data_dir, out=out, limit=limit,
+    config = RunConfig(tasks=tasks, catalog=catalog, data_dir=data_dir, source=source, out=out, limit=limit,
                        splits=splits, on_error=on_error, demo=demo)
     resources = Resources(vae=vae, toxicity_scorer=toxicity_scorer,
                           entailment_judge=entailment_judge, radgraph_scorer=radgraph_scorer)

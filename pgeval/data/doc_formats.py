@@ -44,7 +44,10 @@ class DocVqaSource(DataListSource):
         self.any_span_order = any_span_order
 
     def load(self, root: Path, split: str) -> list[Example]:
-        examples = super().load(root, split)
+        return self.finish(super().load(root, split), split, str(self.file(root, split, "annotations")))
+
+    def finish(self, examples: list[Example], split: str, where: str) -> list[Example]:
+        """Every order of each multi-span answer, when the task's rules allow any order."""
         if not self.any_span_order:
             return examples
         return [dataclasses.replace(e, references=span_orders(e.references)) for e in examples]

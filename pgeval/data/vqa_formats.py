@@ -50,11 +50,12 @@ class VqaSource(FileSource):
                               for name, a in self.split_args.items()}
 
     def load(self, root: Path, split: str) -> list[Example]:
-        examples = self._joined(root, split)
+        return self.finish(self._joined(root, split), split, str(self.file(root, split, "questions")))
+
+    def finish(self, examples: list[Example], split: str, where: str) -> list[Example]:
+        """The split's stored TFDS slice of the questions, if it keeps one."""
         selection = self.stored_slices[split]
-        if selection is None:
-            return examples
-        return selection.select(examples, lambda e: e.id, str(self.file(root, split, "questions")))
+        return examples if selection is None else selection.select(examples, lambda e: e.id, where)
 
     def _joined(self, root: Path, split: str) -> list[Example]:
         """Every question of the split's files with its annotation, in file order."""

@@ -30,7 +30,7 @@ from pgeval.engine.beam import beam_generate
 from pgeval.engine.decode import Generated, greedy_generate
 from pgeval.engine.sharding import batch_sharding, param_sharding, parse_mesh
 from pgeval.errors import InputError
-from pgeval.model.images import load_image
+from pgeval.model.images import StoredImage, load_image
 from pgeval.model.loading import Checkpoint
 from pgeval.model.paligemma import PaliGemma
 from pgeval.model.tokenizer import Tokenizer
@@ -38,8 +38,9 @@ from pgeval.model.tree import flatten, unflatten
 from pgeval.model.video import Clip, load_clip
 
 ErrorHandler = Callable[["Request", InputError], None]
-# An image file, an already preprocessed (res, res, 3) array, or a video clip's sampled frames.
-ImageInput = str | Path | np.ndarray | Clip
+# An image file, an image stored inside another file (a parquet row), an already preprocessed
+# (res, res, 3) array, or a video clip's sampled frames.
+ImageInput = str | Path | StoredImage | np.ndarray | Clip
 BATCHES_AHEAD = 3  # planned batches whose images are decoding in the pool
 
 
@@ -60,11 +61,11 @@ class Request:
 
     @property
     def image_key(self) -> tuple[str, ...] | None:
-        """What requests showing the same pixels share: the resize and the image files; None
-        when any image is an array or a clip (never shared)."""
-        if not self.images or not all(isinstance(i, str | Path) for i in self.images):
+        """What requests showing the same pixels share: the resize and the image files (a stored
+        image's key); None when any image is an array or a clip (never shared)."""
+        if not self.images or not all(isinstance(i, str | Path | StoredImage) for i in self.images):
             return None
-        return (self.resize, *(str(Path(i)) for i in self.images))
+        return (self.resize, *(i.key if isinstance(i, StoredImage) else str(Path(i)) for i in self.images))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ The resizes of big_vision's eval pipelines, chosen per task (`resize` in the tas
 
 from __future__ import annotations
 
+import io
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +52,27 @@ def bilinear_resize(pixels: np.ndarray, res: int) -> np.ndarray:
     return rows[:, left] + (rows[:, right] - rows[:, left]) * dx[None, :, None]
 
 
-def load_image(path: str | Path, res: int, resize: str = "antialias") -> np.ndarray:
+class StoredImage(ABC):
+    """An image file's bytes kept inside another file (a row of a Hub copy's parquet file).
+
+    `key` names the image: requests whose keys are equal show the same pixels and share one
+    encoding; `read` returns the encoded bytes (PNG, JPEG, ...), called in the decoding threads."""
+
+    key: str
+
+    @abstractmethod
+    def read(self) -> bytes:
+        """The image file's bytes."""
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def load_image(path: str | Path | StoredImage, res: int, resize: str = "antialias") -> np.ndarray:
+    """An image file, or a StoredImage's bytes, preprocessed (see `preprocess`)."""
     try:
-        with Image.open(path) as image:
+        source = io.BytesIO(path.read()) if isinstance(path, StoredImage) else path
+        with Image.open(source) as image:
             return preprocess(image, res, resize)
     except FileNotFoundError:
         raise InputError("image not found", path=str(path)) from None

@@ -71,9 +71,10 @@ class RunDirectory:
     def resume_state(self, records: Mapping[str, TaskRecord], plans: Sequence[TaskPlan],
                      limit: int | None) -> dict[str, Any]:
         """What a rerun keeps (JSON, for every process): the tasks already recorded with the
-        same split and limit ("kept") and, for the others, the ids their partial files hold."""
+        same split, limit and data source ("kept") and, for the others, the ids their partial files hold."""
         kept = [p.spec.name for p in plans if (r := records.get(p.spec.name)) and r.limit == limit
-                and r.split == p.spec.split and (self.path / (r.predictions or "")).is_file()]
+                and r.split == p.spec.split and r.source == p.provenance
+                and (self.path / (r.predictions or "")).is_file()]
         done = {p.spec.name: sorted(self.progress(p.spec.name).done)
                 for p in plans if p.spec.name not in kept}
         return {"kept": kept, "done": done}
@@ -115,7 +116,7 @@ class RunDirectory:
             predictions=self.predictions_name(spec.name), directions=result.directions,
             info=result.info, prompt=spec.prompt, data_sha256=data_sha256(plan),
             submission=submission, aggregate=spec.aggregate,
-            spec=None if spec.path is None else str(spec.path))
+            spec=None if spec.path is None else str(spec.path), source=plan.provenance)
 
     def drop_partial(self, task: str) -> None:
         """Remove a task's partial file, once results.json records the task."""

@@ -122,8 +122,9 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
     checkpoint, limit = Path(engine_config.checkpoint), run_config.limit
     data_dir = Path(run_config.data_dir) if run_config.data_dir else default_data_dir()
     tasks = list(run_config.tasks)
+    source = run_config.source or ("files" if run_config.data_dir else "auto")
     plans = plan_tasks(tasks, data_dir, limit=limit, catalog=run_config.catalog,
-                       splits=parse_splits(run_config.splits, tasks))
+                       splits=parse_splits(run_config.splits, tasks), source=source)
     check_same_data(plans)
     if run_config.on_error == "fail":
         check_images(plans)

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgeval.data import DataSource, Example
+from pgeval.data.hub.source import HubSource, hub_splits
 from pgeval.errors import InputError
 from pgeval.model.video import Clip, resolve_video
 from pgeval.scoring.examples import load_examples
 from pgeval.tasks import TaskCatalog, TaskSpec
 
 MAX_LISTED = 20
+SOURCES = ("auto", "hub", "files")  # --source: auto takes a task's Hub copy where it has one
 
 
 def default_data_dir() -> Path:
@@ -33,11 +35,18 @@ class TaskPlan:
     root: Path  # the task's data folder
     examples: list[Example]
     missing_images: dict[str, Path]
+    hub: HubSource | None = None  # set when the examples come from the task's Hub copy
 
     @property
     def source(self) -> DataSource:
         """The data source reading the task's data (its files, submission format, answers)."""
-        return self.spec.data_source()
+        return self.hub if self.hub is not None else self.spec.data_source()
+
+    @property
+    def provenance(self) -> dict:
+        """Where the examples came from, for results.json: the official files, or the Hub copy's
+        repository, revision and resolved commit."""
+        return self.hub.copy.provenance if self.hub is not None else {"kind": "files"}
 
     @property
     def media(self) -> str:
@@ -53,6 +62,8 @@ class TaskPlan:
 
     def inputs(self, example: Example) -> tuple[Path | Clip, ...]:
         """What the engine reads for the example: image paths, or the clips a video task samples."""
+        if self.hub is not None:
+            return tuple(self.hub.image_input(self.root, p) for p in example.images)
         paths, video = self.media_paths(example), self.spec.video
         if video is None:
             return tuple(paths)
@@ -103,25 +114,55 @@ def with_split(spec: TaskSpec, split: str | None) -> TaskSpec:
     return dataclasses.replace(spec, split=split)
 
 
+def source_kind(spec: TaskSpec, choice: str) -> str:
+    """"hub" or "files": where `choice` (SOURCES) takes the task's split from."""
+    if choice not in SOURCES:
+        raise InputError(f"--source must be one of {', '.join(SOURCES)}, got {choice!r}")
+    mapped = spec.split in hub_splits(spec.hub)
+    if choice == "hub" and not mapped:
+        why = spec.hub.not_mapped if spec.hub and spec.hub.not_mapped else "none is mapped in its spec"
+        raise InputError(f"task {spec.name}: no Hub copy of split {spec.split!r} ({why})",
+                         hint=f"run it from the official files: --source files --data-dir DIR, with them "
+                              f"under DIR/{spec.data_dir}/ (`pgeval data list` says which)")
+    return "hub" if choice == "hub" or (choice == "auto" and mapped) else "files"
+
+
+def _hub_plan(spec: TaskSpec) -> tuple[HubSource, list[Example]]:
+    from pgeval.data.hub.fetch import fetch_split
+
+    assert spec.hub is not None
+    copy = fetch_split(spec.hub, spec.split, spec.name)
+    source = HubSource(spec.hub, spec.data_source(), copy, spec.name)
+    return source, source.load(copy.root, spec.split)
+
+
 def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None,
                catalog: TaskCatalog | None = None,
-               splits: Mapping[str, str] | None = None) -> list[TaskPlan]:
+               splits: Mapping[str, str] | None = None, source: str = "files") -> list[TaskPlan]:
     """Load and check every task's data (specs from `catalog`, default the built-in ones; on the
-    split `splits` names, else its own); raise one error listing all missing files."""
+    split `splits` names, else its own) from the official files under `data_dir` or from the
+    task's Hub copy, as `source` (SOURCES) chooses; raise one error listing all missing files."""
     catalog = catalog or TaskCatalog.load()
     specs = []
     for name in dict.fromkeys(names):
         specs.append(with_split(catalog.get(name), (splits or {}).get(name)))
+    kinds = {spec.name: source_kind(spec, source) for spec in specs}
     missing = []
-    for spec in specs:
+    for spec in (s for s in specs if kinds[s.name] == "files"):
         root = data_dir / spec.data_dir
-        missing += [f"{spec.name}: {p}" for p in spec.data_source().missing_files(root, spec.split)]
+        gone = spec.data_source().missing_files(root, spec.split)
+        hub = f" (no Hub copy: {spec.hub.not_mapped})" if gone and spec.hub and spec.hub.not_mapped else ""
+        missing += [f"{spec.name}: {p}{hub}" for p in gone]
     if missing:
         raise InputError("missing data files, nothing was run:\n" + _listing(missing),
                          hint=f"put each benchmark's official files under {data_dir}/<task>/ "
                               "(`pgeval tasks` lists them), or pass --data-dir")
     plans = []
     for spec in specs:
+        if kinds[spec.name] == "hub":
+            hub, examples = _hub_plan(spec)
+            plans.append(TaskPlan(spec, hub.copy.root, examples[:limit], {}, hub))
+            continue
         root = data_dir / spec.data_dir
         examples = load_examples(spec, data_dir, spec.split)
         if limit is not None:
