@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import click
 
 from pgeval import __version__
+from pgeval.cli.data import data_command
 from pgeval.cli.gate import gate_command
 from pgeval.cli.report import report_command
 from pgeval.cli.reports import leaderboard_command, plot_command, table_command
@@ -36,11 +37,13 @@ def cli() -> None:
     pgeval plot RUN_DIR... --out  score against resolution, ours against published (PNG)
     pgeval report RUN_DIR...      examples in the browser, run against run, diagnostics
     pgeval gate --baseline ...    fail CI when a metric really dropped (paired bootstrap)
+    pgeval data list|download|verify  benchmark data: official files or Hugging Face Hub copies
     """
 
 
 for command in (run_command, tasks_command, score_command, infer_command, bench_command,
-                table_command, leaderboard_command, plot_command, report_command, gate_command):
+                table_command, leaderboard_command, plot_command, report_command, gate_command,
+                data_command):
     cli.add_command(command)
 
 

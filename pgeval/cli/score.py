@@ -14,6 +14,19 @@ from pgeval.scoring.score import score_file, write_per_example
 from pgeval.tasks import TaskCatalog
 
 
+def hub_lines(hub: dict | None) -> list[str]:
+    """A task's Hub copy in words: where, which splits, how it differs; or why it is not read."""
+    if hub is None:
+        return []
+    if hub.get("not_mapped"):
+        return [f"{hub['repo']} not mapped: {hub['not_mapped']}"]
+    names = " (or " + ", ".join(hub["aliases"]) + ")" if hub["aliases"] else ""
+    splits = ", ".join(f"{s}={c}" for s, c in hub["splits"].items())
+    config = f" config {hub['config']}," if hub["config"] != "default" else ""
+    lines = [f"{hub['repo']}{names},{config} revision {hub['revision'][:12]}, splits {splits}"]
+    return lines + ([f"differs: {hub['note']}"] if hub["note"] else [])
+
+
 @click.command("tasks")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @tasks_dir_option
@@ -37,6 +50,8 @@ def tasks_command(as_json: bool, tasks_dirs: Sequence[str]) -> None:
             click.echo(f"    resize: {row['resize']} (no antialiasing, as big_vision evaluates it)")
         for f in row["files"]:
             click.echo(f"    data:   {f}")
+        for line in hub_lines(row["hub"]):
+            click.echo(f"    hub:    {line}")
         if row["published"]:
             for card in sorted({p["card"] for p in row["published"]}):
                 nums = ", ".join(f"{p['model']}-{p['res']} {p['key']}={p['value']:g}"

@@ -44,6 +44,7 @@ def task_rows(catalog: TaskCatalog) -> list[dict[str, Any]]:
             "adapter": spec.adapter,
             "source": spec.source,
             "files": expected_files(spec, source),
+            "hub": spec.hub.summary() if spec.hub else None,
             "published": [asdict(p) for p in spec.published],
             "spec_file": str(spec.path) if spec.path else None,
         })

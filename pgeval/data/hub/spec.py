@@ -71,6 +71,13 @@ class HubSpec:
         named = [*self.id_columns, *self.fields.values(), self.answers, self.slice, self.image_id]
         return list(dict.fromkeys(c for c in named if c))
 
+    def summary(self) -> dict[str, Any]:
+        """The copy as `pgeval tasks` and `pgeval data list` show it."""
+        if self.not_mapped:
+            return {"repo": self.repo, "not_mapped": self.not_mapped}
+        return {"repo": self.repo, "aliases": list(self.aliases), "revision": self.revision,
+                "config": self.config, "splits": dict(self.splits), "note": self.note}
+
     def pattern(self, split: str) -> str:
         """The copy's file pattern for pgeval's `split`."""
         return self.files.format(split=self.splits[split])
