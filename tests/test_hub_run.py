@@ -1,0 +1,129 @@
+"""`pgeval run` on a benchmark's Hub copy gives what it gives on the official files: the same
+predictions, results.json metrics and submission file, online and offline from the cache; with no
+--data-dir the Hub copy is the default; results.json says which source a task came from. And
+`pgeval data` lists, downloads and verifies copies on a loopback Hub."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.fake_hub import use_hub
+from tests.helpers import run_cli
+from tests.hub_copies import docvqa_copy, vqav2_copy, write_official_testdev
+from tests.synthetic import docvqa_with_images, vqav2_with_images
+
+TASKS = Path(__file__).resolve().parents[1] / "tasks"
+DOC_ROWS = [(500 + q, "What is the date?", ["1995", "march 1995"]) for q in range(5)]
+TESTDEV = [(9001, 100, "What is it?"), (9002, 100, "Is it red?"), (9003, 107, "How many?")]
+
+
+@pytest.fixture(scope="module")
+def official(tmp_path_factory):
+    root = tmp_path_factory.mktemp("official")
+    rows = vqav2_with_images(root, 9)
+    write_official_testdev(root, TESTDEV)
+    docvqa_with_images(root, 5)
+    return root, rows
+
+
+def published(hub, official, tmp_path) -> Path:
+    """The copies on the loopback Hub and a tasks folder whose vqav2 and docvqa specs pin them
+    (without the official row counts, which the small copies do not have)."""
+    root, rows = official
+    shas = {"vqav2": hub.publish("lmms-lab-encoder/VQAv2", vqav2_copy(root, rows, TESTDEV),
+                                 repo_type="dataset"),
+            "docvqa": hub.publish("lmms-lab/DocVQA", docvqa_copy(root, DOC_ROWS), repo_type="dataset")}
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    for task, sha in shas.items():
+        text = (TASKS / f"{task}.toml").read_text()
+        text = text[:text.index("[data.hub.rows]")]
+        text = re.sub(r'(?m)^revision = ".*"\n', "", text).replace(
+            "[data.hub]\n", f'[data.hub]\nrevision = "{sha}"\n')
+        (folder / f"{task}.toml").write_text(text)
+    return folder
+
+
+def outputs(out: Path, task: str) -> tuple:
+    results = json.loads((out / "results.json").read_text())["tasks"][task]
+    lines = (out / "predictions" / f"{task}.jsonl").read_text().splitlines()
+    return results["metrics"], sorted(lines), results["source"]
+
+
+@pytest.mark.slow  # three runs of two tasks: about 30 s on two CPU cores
+def test_hub_copy_and_official_files_give_the_same_run(tiny_checkpoint, fake_hub, official, tmp_path,
+                                                       monkeypatch):
+    ckpt, _ = tiny_checkpoint
+    tasks = published(fake_hub, official, tmp_path)
+    common = ("run", "--tasks", "vqav2,docvqa", "--checkpoint", ckpt, "--batch-size", "2",
+              "--tasks-dir", tasks)
+    files = run_cli(*common, "--data-dir", official[0], "--out", tmp_path / "files")
+    hub = run_cli(*common, "--out", tmp_path / "hub")  # no --data-dir: the Hub copies
+    assert files.exit_code == 0 and hub.exit_code == 0, files.stderr + hub.stderr
+    use_hub(monkeypatch, fake_hub.endpoint, tmp_path / "hf", offline=True)
+    sent = len(fake_hub.requests)
+    offline = run_cli(*common, "--out", tmp_path / "offline", "--source", "hub")
+    assert offline.exit_code == 0, offline.stderr
+    assert len(fake_hub.requests) == sent
+    for task, repo in (("vqav2", "lmms-lab-encoder/VQAv2"), ("docvqa", "lmms-lab/DocVQA")):
+        metrics, predictions, source = outputs(tmp_path / "files", task)
+        assert source == {"kind": "files"} and len(predictions) in (9, 5)
+        for run in ("hub", "offline"):
+            assert outputs(tmp_path / run, task)[:2] == (metrics, predictions)
+            recorded = outputs(tmp_path / run, task)[2]
+            assert recorded["kind"] == "hub" and recorded["repo"] == repo and len(recorded["commit"]) == 40
+        digests = json.loads((tmp_path / "hub" / "results.json").read_text())["tasks"][task]["data_sha256"]
+        assert digests and all(name.endswith(".parquet") and len(d) == 64 for name, d in digests.items())
+
+
+def test_a_test_split_writes_the_same_submission_file(tiny_checkpoint, fake_hub, official, tmp_path):
+    ckpt, _ = tiny_checkpoint
+    tasks = published(fake_hub, official, tmp_path)
+    common = ("run", "--tasks", "vqav2", "--split", "test-dev", "--checkpoint", ckpt, "--batch-size", "2",
+              "--tasks-dir", tasks)
+    for out, extra in (("files", ("--data-dir", official[0])), ("hub", ("--source", "hub"))):
+        result = run_cli(*common, *extra, "--out", tmp_path / out)
+        assert result.exit_code == 0, result.stderr
+    name = "submissions/vqa_OpenEnded_mscoco_test-dev2015_pgeval_results.json"
+    files, hub = (json.loads((tmp_path / out / name).read_text()) for out in ("files", "hub"))
+    assert hub == files and sorted(a["question_id"] for a in files) == [9001, 9002, 9003]
+
+
+def test_a_resume_does_not_keep_a_task_recorded_from_the_other_source(tiny_checkpoint, fake_hub, official,
+                                                                       tmp_path):
+    ckpt, _ = tiny_checkpoint
+    tasks = published(fake_hub, official, tmp_path)
+    common = ("run", "--tasks", "docvqa", "--checkpoint", ckpt, "--batch-size", "2", "--tasks-dir", tasks,
+              "--out", tmp_path / "run")
+    assert run_cli(*common, "--data-dir", official[0]).exit_code == 0
+    again = run_cli(*common, "--data-dir", official[0])
+    assert "already done" in again.stderr
+    switched = run_cli(*common)
+    assert switched.exit_code == 0 and "already done" not in switched.stderr
+    assert outputs(tmp_path / "run", "docvqa")[2]["kind"] == "hub"
+
+
+def test_pgeval_data_download_verify_and_list(fake_hub, official, tmp_path):
+    tasks = published(fake_hub, official, tmp_path)
+    result = run_cli("data", "download", "vqav2,docvqa", "--tasks-dir", tasks)
+    assert result.exit_code == 0, result.stderr
+    assert "vqav2 val: lmms-lab-encoder/VQAv2@" in result.stdout and "checksums ok" in result.stdout
+    assert "2 file(s)" in result.stdout and "/s)" in result.stdout
+    verified = run_cli("data", "verify", "vqav2,docvqa", "--tasks-dir", tasks)
+    assert verified.exit_code == 0, verified.stderr
+    assert "vqav2 val: lmms-lab-encoder/VQAv2@" in verified.stdout and "9 rows: ok" in verified.stdout
+    listing = run_cli("data", "list", "--tasks-dir", TASKS, "--tasks-dir", tasks, "--json")
+    rows = {r["name"]: r for r in json.loads(listing.stdout)}
+    cached = rows["vqav2"]["hub"]["cached"]  # val and minival read the same validation files
+    assert {c["split"] for c in cached} == {"val", "minival"} and cached[0]["files"] == 2
+    assert {c["repo"] for c in cached} == {"lmms-lab-encoder/VQAv2"} and cached[0]["bytes"] > 0
+    assert rows["chartqa"]["hub"]["not_mapped"] and rows["coco_captions"]["hub"] is None
+    # a copy with the official row count in its spec fails verification when it has other rows
+    spec = tasks / "docvqa.toml"
+    spec.write_text(spec.read_text() + "\n[data.hub.rows]\nvalidation = 5349\n")
+    failed = run_cli("data", "verify", "docvqa", "--tasks-dir", tasks)
+    assert failed.exit_code == 2 and "5 rows, the official split has 5349" in failed.stdout
+    nothing = run_cli("data", "download", "chartqa", "--tasks-dir", TASKS)
+    assert nothing.exit_code == 2 and "has no Hub copy to download" in nothing.stderr
