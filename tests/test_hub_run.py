@@ -127,3 +127,27 @@ def test_pgeval_data_download_verify_and_list(fake_hub, official, tmp_path):
     assert failed.exit_code == 2 and "5 rows, the official split has 5349" in failed.stdout
     nothing = run_cli("data", "download", "chartqa", "--tasks-dir", TASKS)
     assert nothing.exit_code == 2 and "has no Hub copy to download" in nothing.stderr
+
+
+def test_errors_exit_2_and_leave_no_run_directory(tiny_checkpoint, fake_hub, official, tmp_path,
+                                                   monkeypatch):
+    ckpt, _ = tiny_checkpoint
+    tasks = published(fake_hub, official, tmp_path)
+    use_hub(monkeypatch, fake_hub.endpoint, tmp_path / "empty-cache", offline=True)
+    result = run_cli("run", "--tasks", "vqav2", "--checkpoint", ckpt, "--tasks-dir", tasks,
+                     "--out", tmp_path / "run")
+    assert result.exit_code == 2 and "vqav2: offline (HF_HUB_OFFLINE=1)" in result.stderr
+    assert "lmms-lab-encoder/VQAv2 (not in the cache)" in result.stderr
+    assert "pgeval data download vqav2 --split val" in result.stderr
+    assert not (tmp_path / "run").exists()
+    # a task without a Hub copy, and no official files: what to download and where
+    monkeypatch.setenv("PGEVAL_DATA", str(tmp_path / "data"))
+    result = run_cli("run", "--tasks", "chartqa", "--checkpoint", ckpt, "--tasks-dir", TASKS,
+                     "--out", tmp_path / "run")
+    assert result.exit_code == 2 and "missing data files, nothing was run" in result.stderr
+    assert str(tmp_path / "data" / "chartqa" / "test" / "test_human.json") in result.stderr
+    assert "(no Hub copy: the copy has only type" in result.stderr
+    result = run_cli("run", "--tasks", "chartqa", "--checkpoint", ckpt, "--tasks-dir", TASKS,
+                     "--source", "hub", "--out", tmp_path / "run")
+    assert result.exit_code == 2 and "task chartqa: no Hub copy of split 'test'" in result.stderr
+    assert not (tmp_path / "run").exists()
