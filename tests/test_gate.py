@@ -358,3 +358,17 @@ def test_aggregate_detection_ignores_examples_without_a_finite_score():
     # finite: 100 (x), 0 and 0 (y): pooled mean 33.3, mean of slice means 50
     assert detect_aggregate(scores, 50.0) == "slice_mean"
     assert detect_aggregate(scores, 100 / 3) == "pooled"
+
+
+def test_runs_on_different_data_sources_are_noted(tmp_path):
+    base = base_examples(50)
+    b, c = write_run(tmp_path, "base", {"vqa": base}), write_run(tmp_path, "cur", {"vqa": base})
+    results = json.loads((c / "results.json").read_text())
+    results["tasks"]["vqa"]["source"] = {"kind": "hub", "repo": "lmms-lab/VQAv2", "revision": "main",
+                                         "commit": "0123456789abcdef" * 2 + "01234567"}
+    (c / "results.json").write_text(json.dumps(results))
+    report = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
+    assert report.notes == ["vqa: data from the official files in the baseline but the Hub copy "
+                            "lmms-lab/VQAv2@0123456789ab in the current run; compared on the examples "
+                            "both scored"]
+    assert row(report, "accuracy").delta == 0.0 and not report.failed

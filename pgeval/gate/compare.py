@@ -177,6 +177,13 @@ def _pair(task: str, baseline: Run, current: Run, notes: list[str]) -> tuple[Pai
     return paired, aggregate
 
 
+def _source_words(source: dict[str, Any]) -> str:
+    """A task's recorded data source in words: the official files, or a Hub copy at a commit."""
+    if source.get("kind") != "hub":
+        return "the official files"
+    return f"the Hub copy {source.get('repo')}@{str(source.get('commit'))[:12]}"
+
+
 def _compare_task(task: str, baseline: Run, current: Run, *, max_drop: float | None, alpha: float,
                   n_resamples: int, seed: int, notes: list[str]) -> list[GateRow]:
     b_rec, c_rec = baseline.tasks[task], current.tasks[task]
@@ -186,6 +193,10 @@ def _compare_task(task: str, baseline: Run, current: Run, *, max_drop: float | N
         notes.append(f"{task}: split {b_rec.split!r} in the baseline but {c_rec.split!r} in the "
                      f"current run; not compared")
         return _not_compared(task, keys, b, c)
+    if b_rec.source != c_rec.source:
+        notes.append(f"{task}: data from {_source_words(b_rec.source)} in the baseline but "
+                     f"{_source_words(c_rec.source)} in the current run; compared on the examples "
+                     "both scored")
     pairing = _pair(task, baseline, current, notes)
     known = {s for s in pairing[0].slices if s is not None} if pairing else set()
     rows = []
