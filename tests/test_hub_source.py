@@ -152,3 +152,22 @@ def test_a_truncated_file_and_changed_columns(fake_hub, catalog, official):
     with pytest.raises(InputError) as error:
         plan_tasks(["vqav2"], root, catalog=pinned(catalog, {"vqav2": sha}), source="hub")
     assert "has no column(s) ['answer_type']" in str(error.value) and "--source files" in error.value.hint
+
+
+def test_a_table_cell_says_when_the_copy_differs_from_the_cards_data(tmp_path, catalog):
+    import json as json_
+
+    from pgeval.reports.table import model_card_table
+    from pgeval.runs import load_run
+    from tests.reports.runs_fixture import make_run
+
+    run = make_run(tmp_path / "run", "paligemma-3b-pt-224", 224, {"okvqa": {"accuracy": 60.0},
+                                                                  "vqav2": {"accuracy": 80.0}})
+    results = json_.loads((run.directory / "results.json").read_text())
+    for task in ("okvqa", "vqav2"):  # both from their Hub copies; only OK-VQA's differs
+        results["tasks"][task]["source"] = {"kind": "hub", "repo": f"lmms-lab-encoder/{task}",
+                                            "revision": "main", "commit": "0" * 40}
+    (run.directory / "results.json").write_text(json_.dumps(results))
+    table = model_card_table([load_run(run.directory)], tasks=catalog.specs)
+    cells = dict(zip(table["Benchmark"], table[table.columns[3]], strict=True))
+    assert cells["OK-VQA"] == "60.00 (Hub copy lmms-lab-encoder/okvqa)" and cells["VQAv2"] == "80.00"

@@ -293,3 +293,12 @@ def specs_for_runs(runs: Sequence[Run], tasks: Mapping[str, TaskSpec] | None) ->
             if name not in specs:
                 specs[name] = tasks[name] if name in tasks else spec_from_record(record)
     return sorted(specs.values(), key=order_key)
+
+
+def copy_note(run: Run, spec: TaskSpec) -> str | None:
+    """What a run's cell says when its task was read from a Hub copy that differs from the data
+    the card was measured on (the spec's [data.hub] note): "Hub copy <repo>"; else None."""
+    record = run.tasks.get(spec.name)
+    if record is None or record.source.get("kind") != "hub" or spec.hub is None or not spec.hub.note:
+        return None
+    return f"Hub copy {record.source.get('repo')}"

@@ -29,6 +29,7 @@ from pgeval.reports.cells import (
     Item,
     cell_items,
     check_reference,
+    copy_note,
     default_reference,
     family_title,
     fmt_delta,
@@ -78,9 +79,10 @@ def _benchmark_cells(run: Run, spec: TaskSpec, items: Sequence[Item], reference:
         if (o is not None or submitted) and (m := split_mismatch(run, spec, e)) is not None))
     if mismatches:
         published += f" ({'; '.join(mismatches)})"
+    note = copy_note(run, spec)
     if submitted:  # a test split: the server scores it
-        return SUBMITTED, published, MISSING
-    return (join_cell(fmt_ours(v) for v in ours), published,
+        return SUBMITTED + (f" ({note})" if note else ""), published, MISSING
+    return (join_cell(fmt_ours(v) for v in ours) + (f" ({note})" if note else ""), published,
             join_cell(fmt_delta(o, c) for o, c in zip(ours, card, strict=True)))
 
 
