@@ -18,6 +18,9 @@ _EXPORTS = {
     "score_file": "pgeval.scoring.score",
     "infer": "pgeval.run.inference",
     "load_engine": "pgeval.engine.loading",
+    "list_data": "pgeval.run.data",
+    "download_data": "pgeval.run.data",
+    "verify_data": "pgeval.run.data",
 }
 __all__ = ["__version__", *_EXPORTS]
 

@@ -105,10 +105,17 @@ def test_a_resume_does_not_keep_a_task_recorded_from_the_other_source(tiny_check
     assert outputs(tmp_path / "run", "docvqa")[2]["kind"] == "hub"
 
 
-def test_pgeval_data_download_verify_and_list(fake_hub, official, tmp_path):
+def test_pgeval_data_download_verify_and_list(fake_hub, official, tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
     tasks = published(fake_hub, official, tmp_path)
+    monkeypatch.setattr(constants, "DOWNLOAD_CHUNK_SIZE", 1024)  # bytes reach disk before the drop
+    fake_hub.cut_download("data/validation-00000-of-00002.parquet", after_bytes=3000)
     result = run_cli("data", "download", "vqav2,docvqa", "--tasks-dir", tasks)
     assert result.exit_code == 0, result.stderr
+    resumed = [(r, s) for m, p, r, s in fake_hub.requests
+               if m == "GET" and p.endswith("/data/validation-00000-of-00002.parquet")]
+    assert resumed == [(None, 200), ("bytes=2048-", 206)]  # two 1 kB chunks were on disk
     assert "vqav2 val: lmms-lab-encoder/VQAv2@" in result.stdout and "checksums ok" in result.stdout
     assert "2 file(s)" in result.stdout and "/s)" in result.stdout
     verified = run_cli("data", "verify", "vqav2,docvqa", "--tasks-dir", tasks)

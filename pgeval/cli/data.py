@@ -48,10 +48,10 @@ def list_command(data_dir: str | None, as_json: bool, tasks_dirs: Sequence[str])
     from pathlib import Path
 
     from pgeval.data.hub.fetch import cache_dir
-    from pgeval.data.hub.manage import data_listing
+    from pgeval.data.hub.manage import list_data
     from pgeval.run_plan import default_data_dir
 
-    rows = data_listing(TaskCatalog.load(tasks_dirs), Path(data_dir) if data_dir else default_data_dir())
+    rows = list_data(TaskCatalog.load(tasks_dirs), Path(data_dir) if data_dir else default_data_dir())
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -83,11 +83,11 @@ def download_command(tasks: str, splits: str | None, force: bool, tasks_dirs: Se
     """Fetch TASKS' Hub copies (comma-separated) into the huggingface_hub cache (HF_HOME /
     HF_HUB_CACHE; HF_TOKEN for gated copies). An interrupted download resumes; every file is
     checked against the sha256 the Hub gives it."""
-    from pgeval.data.hub.manage import download
+    from pgeval.data.hub.manage import download_data
     from pgeval.run_plan import parse_splits
 
     names = _tasks(tasks)
-    for r in download(TaskCatalog.load(tasks_dirs), names, parse_splits(splits, names), force=force):
+    for r in download_data(TaskCatalog.load(tasks_dirs), names, parse_splits(splits, names), force=force):
         rate = r["bytes"] / max(r["seconds"], 1e-9)
         click.echo(f"{r['task']} {r['split']}: {r['repo']}@{r['commit'][:12]}, {len(r['files'])} file(s), "
                    f"{_size(r['bytes'])} in {r['seconds']:.1f} s ({_size(rate)}/s), checksums ok\n"
@@ -101,12 +101,12 @@ def download_command(tasks: str, splits: str | None, force: bool, tasks_dirs: Se
 def verify_command(tasks: str, splits: str | None, tasks_dirs: Sequence[str]) -> None:
     """Check TASKS' Hub copies: rows against the official split size, unique ids, answers on a
     split that has them, checksums. Exits 2 when any copy fails."""
-    from pgeval.data.hub.manage import verify
+    from pgeval.data.hub.manage import verify_data
     from pgeval.run_plan import parse_splits
 
     names = _tasks(tasks)
     failed = []
-    for r in verify(TaskCatalog.load(tasks_dirs), names, parse_splits(splits, names)):
+    for r in verify_data(TaskCatalog.load(tasks_dirs), names, parse_splits(splits, names)):
         official = f" (official {r['official_rows']})" if r["official_rows"] else ""
         verdict = "ok" if not r["problems"] else "FAILED"
         click.echo(f"{r['task']} {r['split']}: {r['repo']}@{r['commit'][:12]}, {r['rows']} rows{official}: "

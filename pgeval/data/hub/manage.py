@@ -32,7 +32,7 @@ def cached_splits(spec: TaskSpec) -> list[dict[str, Any]]:
     return found
 
 
-def data_listing(catalog: TaskCatalog, data_dir: Path) -> list[dict[str, Any]]:
+def list_data(catalog: TaskCatalog, data_dir: Path) -> list[dict[str, Any]]:
     """Per task: its official files (under data_dir, and whether they are there) and its Hub copy
     (mapped splits and what the cache holds, or why it is not read)."""
     rows = []
@@ -63,7 +63,7 @@ def _wanted(catalog: TaskCatalog, tasks: Iterable[str],
     return out
 
 
-def download(catalog: TaskCatalog, tasks: Iterable[str], splits: Mapping[str, str] | None = None, *,
+def download_data(catalog: TaskCatalog, tasks: Iterable[str], splits: Mapping[str, str] | None = None, *,
              force: bool = False) -> list[dict[str, Any]]:
     """Fetch each task's split of its Hub copy into the huggingface_hub cache (a dropped download
     resumes; `force` fetches again), check every file against the sha256 the Hub gave it, and
@@ -87,7 +87,7 @@ def download(catalog: TaskCatalog, tasks: Iterable[str], splits: Mapping[str, st
     return records
 
 
-def verify(catalog: TaskCatalog, tasks: Iterable[str], splits: Mapping[str, str] | None = None
+def verify_data(catalog: TaskCatalog, tasks: Iterable[str], splits: Mapping[str, str] | None = None
            ) -> list[dict[str, Any]]:
     """Check each task's split of its Hub copy (from the cache, downloaded if missing): rows
     against the official split size, unique ids, answers on a split that has them, checksums.
