@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pgeval.errors import InputError
-from pgeval.run_plan import plan_tasks
+from pgeval.run.plan import plan_tasks
 from pgeval.tasks import TaskCatalog
 from tests.fake_hub import use_hub
 from tests.hub_copies import docvqa_copy, vqav2_copy, write_official_testdev

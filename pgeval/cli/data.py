@@ -47,9 +47,8 @@ def list_command(data_dir: str | None, as_json: bool, tasks_dirs: Sequence[str])
     how large), or why it has none."""
     from pathlib import Path
 
-    from pgeval.data.hub.fetch import cache_dir
-    from pgeval.data.hub.manage import list_data
-    from pgeval.run_plan import default_data_dir
+    from pgeval.run.data import cache_dir, list_data
+    from pgeval.run.plan import default_data_dir
 
     rows = list_data(TaskCatalog.load(tasks_dirs), Path(data_dir) if data_dir else default_data_dir())
     if as_json:
@@ -83,8 +82,8 @@ def download_command(tasks: str, splits: str | None, force: bool, tasks_dirs: Se
     """Fetch TASKS' Hub copies (comma-separated) into the huggingface_hub cache (HF_HOME /
     HF_HUB_CACHE; HF_TOKEN for gated copies). An interrupted download resumes; every file is
     checked against the sha256 the Hub gives it."""
-    from pgeval.data.hub.manage import download_data
-    from pgeval.run_plan import parse_splits
+    from pgeval.run.data import download_data
+    from pgeval.run.plan import parse_splits
 
     names = _tasks(tasks)
     for r in download_data(TaskCatalog.load(tasks_dirs), names, parse_splits(splits, names), force=force):
@@ -101,8 +100,8 @@ def download_command(tasks: str, splits: str | None, force: bool, tasks_dirs: Se
 def verify_command(tasks: str, splits: str | None, tasks_dirs: Sequence[str]) -> None:
     """Check TASKS' Hub copies: rows against the official split size, unique ids, answers on a
     split that has them, checksums. Exits 2 when any copy fails."""
-    from pgeval.data.hub.manage import verify_data
-    from pgeval.run_plan import parse_splits
+    from pgeval.run.data import verify_data
+    from pgeval.run.plan import parse_splits
 
     names = _tasks(tasks)
     failed = []

@@ -6,13 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pgeval.errors import InputError
 from pgeval.registry import Registry
-
-if TYPE_CHECKING:
-    from pgeval.model.images import StoredImage
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +50,6 @@ class DataSource(ABC):
     """Reads one official annotation format. Constructed with the task spec's `[data]` arguments."""
 
     submission: ClassVar[SubmissionFormat | None] = None
-    embedded_images: ClassVar[bool] = False  # images are stored inside the data files
 
     def __init__(self, **args: Any) -> None:
         if args:
@@ -85,11 +81,6 @@ class DataSource(ABC):
         adds references): applied to the official files' examples and to a Hub copy's alike.
         `where` names the data in errors."""
         return examples
-
-    def image_input(self, root: Path, image: str) -> Path | StoredImage:
-        """What the engine reads for an example's image name: a file under the data folder
-        `root` (a source whose images live inside its data files returns a StoredImage)."""
-        return root / image
 
     def submission_file(self, split: str) -> str | None:
         """The name the benchmark's server gives its submission file, if the split says one."""

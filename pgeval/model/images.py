@@ -11,8 +11,8 @@ The resizes of big_vision's eval pipelines, chosen per task (`resize` in the tas
 from __future__ import annotations
 
 import io
-from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -52,20 +52,18 @@ def bilinear_resize(pixels: np.ndarray, res: int) -> np.ndarray:
     return rows[:, left] + (rows[:, right] - rows[:, left]) * dx[None, :, None]
 
 
-class StoredImage(ABC):
+@runtime_checkable
+class StoredImage(Protocol):
     """An image file's bytes kept inside another file (a row of a Hub copy's parquet file).
 
     `key` names the image: requests whose keys are equal show the same pixels and share one
-    encoding; `read` returns the encoded bytes (PNG, JPEG, ...), called in the decoding threads."""
+    encoding; `read` returns the encoded bytes (PNG, JPEG, ...), called in the decoding threads.
+    (pgeval.data.hub.images.EmbeddedImage is one.)"""
 
     key: str
 
-    @abstractmethod
     def read(self) -> bytes:
         """The image file's bytes."""
-
-    def __str__(self) -> str:
-        return self.key
 
 
 def load_image(path: str | Path | StoredImage, res: int, resize: str = "antialias") -> np.ndarray:
@@ -75,6 +73,6 @@ def load_image(path: str | Path | StoredImage, res: int, resize: str = "antialia
         with Image.open(source) as image:
             return preprocess(image, res, resize)
     except FileNotFoundError:
-        raise InputError("image not found", path=str(path)) from None
+        raise InputError("image not found", path=str(getattr(path, "key", path))) from None
     except (UnidentifiedImageError, OSError) as e:
-        raise InputError(f"cannot decode image: {e}", path=str(path)) from None
+        raise InputError(f"cannot decode image: {e}", path=str(getattr(path, "key", path))) from None

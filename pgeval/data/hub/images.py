@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgeval.errors import InputError
-from pgeval.model.images import StoredImage
 
 ROW_GROUPS_KEPT = 4
 
@@ -38,10 +37,10 @@ def row_group_images(path: str, group: int, column: str) -> tuple[bytes | None, 
 
 
 @dataclass(frozen=True)
-class EmbeddedImage(StoredImage):
-    """The image of row `row` of row group `group` of a parquet file; `key` is the location of the
-    first row showing the same image (see pgeval.data.hub.rows), so rows sharing it share one
-    encoding."""
+class EmbeddedImage:
+    """The image of row `row` of row group `group` of a parquet file, as the engine reads it (a
+    pgeval.model.images.StoredImage); `key` is the location of the first row showing the same
+    image (see pgeval.data.hub.rows), so rows sharing it share one encoding."""
 
     file: Path
     group: int

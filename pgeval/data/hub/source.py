@@ -24,8 +24,6 @@ class HubSource(DataSource):
     format and file name, and finishes the examples (`official.finish`: a stored TFDS slice,
     every order of multi-span answers)."""
 
-    embedded_images = True
-
     def __init__(self, spec: HubSpec, official: DataSource, copy: HubCopy, task: str) -> None:
         super().__init__()
         self.spec, self.official, self.copy, self.task = spec, official, copy, task

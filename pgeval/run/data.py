@@ -1,5 +1,6 @@
-"""What `pgeval data` does: list each task's data sources and what the cache holds, download Hub
-copies (with checksums), and verify them against the official split sizes."""
+"""What `pgeval data` does: list each task's data sources and what the Hub cache holds, download
+Hub copies (with checksums), and verify them against the official split sizes (the copies
+themselves: pgeval.data.hub)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pgeval.data.hub.fetch import cached_folder, checksum_problems, fetch_split
+from pgeval.data.hub.fetch import cache_dir, cached_folder, checksum_problems, fetch_split
 from pgeval.data.hub.rows import read_rows
 from pgeval.data.hub.source import hub_splits
 from pgeval.errors import InputError
 from pgeval.tasks import TaskCatalog, TaskSpec
+
+__all__ = ["cache_dir", "download_data", "list_data", "verify_data"]
 
 
 def cached_splits(spec: TaskSpec) -> list[dict[str, Any]]:
@@ -37,7 +40,7 @@ def list_data(catalog: TaskCatalog, data_dir: Path) -> list[dict[str, Any]]:
     (mapped splits and what the cache holds, or why it is not read)."""
     rows = []
     for spec in sorted(catalog.specs.values(), key=lambda s: s.name):
-        source = catalog.source_for(spec)
+        source = spec.data_source()
         root = data_dir / spec.data_dir
         files = {split: {"folder": str(root), "missing": [str(p) for p in source.missing_files(root, split)]}
                  for split in source.splits}
@@ -96,7 +99,7 @@ def verify_data(catalog: TaskCatalog, tasks: Iterable[str], splits: Mapping[str,
     for spec, split in _wanted(catalog, tasks, splits or {}):
         assert spec.hub is not None
         copy = fetch_split(spec.hub, split, spec.name)
-        answered = catalog.source_for(spec).answered(split)
+        answered = spec.data_source().answered(split)
         rows = read_rows(copy.root, copy.files, spec.hub, answered=False, repo=copy.repo, task=spec.name)
         problems = checksum_problems(copy)
         expected = spec.hub.rows.get(spec.hub.splits[split])
