@@ -171,3 +171,13 @@ def test_a_table_cell_says_when_the_copy_differs_from_the_cards_data(tmp_path, c
     table = model_card_table([load_run(run.directory)], tasks=catalog.specs)
     cells = dict(zip(table["Benchmark"], table[table.columns[3]], strict=True))
     assert cells["OK-VQA"] == "60.00 (Hub copy lmms-lab-encoder/okvqa)" and cells["VQAv2"] == "80.00"
+
+
+def test_a_copy_found_under_no_name_lists_each(fake_hub, catalog, official):
+    root, rows = official
+    fake_hub.publish("lmms-lab/VQAv2", vqav2_copy(root, rows), repo_type="dataset")
+    with pytest.raises(InputError) as error:
+        plan_tasks(["vqav2"], root, catalog=pinned(catalog, {"vqav2": "f" * 40}), source="hub")
+    assert str(error.value).startswith("vqav2: its Hub copy was not found: lmms-lab-encoder/VQAv2 "
+                                       "(RepositoryNotFoundError), lmms-lab/VQAv2 (no revision 'ffff")
+    assert "[data.hub] revision" in error.value.hint

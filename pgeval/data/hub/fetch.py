@@ -82,8 +82,8 @@ def fetch_split(spec: HubSpec, split: str, task: str, *, force: bool = False) ->
                              hint=f"accept its terms at https://huggingface.co/datasets/{repo}, then set "
                                   "HF_TOKEN (or run `hf auth login`)") from None
         except errors.RevisionNotFoundError:
-            raise InputError(f"{task}: the Hub dataset {repo} has no revision {spec.revision!r}",
-                             path=None, hint="fix [data.hub] revision in the task spec") from None
+            not_found.append(f"{repo} (no revision {spec.revision!r})")
+            continue
         except (errors.RepositoryNotFoundError, errors.LocalEntryNotFoundError) as e:
             not_found.append(f"{repo} ({'not in the cache' if _offline() else type(e).__name__})")
             continue
@@ -104,8 +104,8 @@ def fetch_split(spec: HubSpec, split: str, task: str, *, force: bool = False) ->
                               "(HF_HUB_OFFLINE unset), or point HF_HOME / HF_HUB_CACHE at a cache "
                               "that holds it")
     raise InputError(f"{task}: its Hub copy was not found: " + ", ".join(not_found),
-                     hint=f"check the network and HF_ENDPOINT, or run {task} from the official files "
-                          "with --source files --data-dir DIR")
+                     hint=f"check the network, HF_ENDPOINT and the spec's [data.hub] revision, or run "
+                          f"{task} from the official files with --source files --data-dir DIR")
 
 
 def _sha256(path: Path) -> str:
