@@ -158,3 +158,22 @@ def test_errors_exit_2_and_leave_no_run_directory(tiny_checkpoint, fake_hub, off
                      "--source", "hub", "--out", tmp_path / "run")
     assert result.exit_code == 2 and "task chartqa: no Hub copy of split 'test'" in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_the_environment_alone_points_a_new_process_at_the_hub_and_its_cache(fake_hub, official, tmp_path):
+    """HF_ENDPOINT, HF_HOME and HF_HUB_OFFLINE as a user sets them, read by a new process."""
+    import os
+    import subprocess
+    import sys
+
+    tasks = published(fake_hub, official, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update(HF_ENDPOINT=fake_hub.endpoint, HF_HOME=str(tmp_path / "home"), PYTHONPATH=str(TASKS.parent))
+    command = [sys.executable, "-m", "pgeval.cli", "data", "download", "docvqa", "--tasks-dir", str(tasks)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "home" / "hub" / "datasets--lmms-lab--DocVQA" / "snapshots").is_dir()
+    offline = subprocess.run([*command[:4], "verify", *command[5:]], capture_output=True, text=True,
+                             env={**env, "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"},
+                             timeout=120)
+    assert offline.returncode == 0 and "5 rows: ok" in offline.stdout, offline.stderr

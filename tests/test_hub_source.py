@@ -121,12 +121,16 @@ def test_offline_reads_the_cache_and_sends_nothing(fake_hub, catalog, official, 
     assert "pgeval data download docvqa --split val" in message
 
 
-def test_a_gated_copy_without_a_token(fake_hub, catalog, official):
+def test_a_gated_copy_without_a_token(fake_hub, catalog, official, monkeypatch):
     root, rows = official
     sha = fake_hub.publish("lmms-lab/VQAv2", vqav2_copy(root, rows), repo_type="dataset", gated=True)
     with pytest.raises(InputError) as error:
         plan_tasks(["vqav2"], root, catalog=pinned(catalog, {"vqav2": sha}), source="hub")
     assert "lmms-lab/VQAv2 is gated" in str(error.value) and "HF_TOKEN" in error.value.hint
+    fake_hub.grant("hf_granted")  # HF_TOKEN, read by huggingface_hub, opens it
+    monkeypatch.setenv("HF_TOKEN", "hf_granted")
+    [plan] = plan_tasks(["vqav2"], root, catalog=pinned(catalog, {"vqav2": sha}), source="hub")
+    assert len(plan.examples) == 9
 
 
 def test_a_truncated_file_and_changed_columns(fake_hub, catalog, official):
