@@ -15,11 +15,13 @@ ON_ERROR = ("fail", "skip")
 
 @dataclass(frozen=True, kw_only=True)
 class EngineConfig:
-    """The checkpoint and how it runs: resolution, tokenizer, batch, mesh and dtype, and the
-    processes of a multi-host run (`coordinator`, `num_processes`, `process_id`, JAX's
-    variables, or with `auto_distributed` the cluster JAX detects)."""
+    """The checkpoint (and for a LoRA adapter, its `base`) and how it runs: resolution, tokenizer,
+    batch, mesh and dtype, and the processes of a multi-host run (`coordinator`,
+    `num_processes`, `process_id`, JAX's variables, or with `auto_distributed` the cluster JAX
+    detects)."""
 
     checkpoint: str | Path | None = None
+    base: str | Path | None = None
     res: int | None = None
     tokenizer: str | Path | None = None
     batch_size: int = 8

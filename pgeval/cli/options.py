@@ -43,10 +43,17 @@ def _apply(fn, options):
 def model_options(fn):
     """Options of every command that runs a checkpoint."""
     return _apply(fn, [
-        click.option("--checkpoint", type=click.Path(exists=True), default=None,
-                     help="big_vision .npz file, or a Hugging Face PaliGemma folder."),
-        click.option("--tokenizer", type=click.Path(dir_okay=False), default=None,
-                     help="SentencePiece model (default: tokenizer.model beside the checkpoint)."),
+        click.option("--checkpoint", default=None,
+                     help="big_vision .npz file, Hugging Face PaliGemma folder or PEFT LoRA adapter "
+                          "folder; or a Hub id (org/name, org/name@revision), a Kaggle handle "
+                          "(kaggle:owner/model/framework/variation[/version]) or a URL "
+                          "(gs://bucket/ckpt.npz)."),
+        click.option("--base", default=None,
+                     help="For a LoRA adapter: the checkpoint it was trained from, in any form "
+                          "--checkpoint takes (default: the adapter config's base model)."),
+        click.option("--tokenizer", default=None,
+                     help="SentencePiece model, a path or URL (default: tokenizer.model or "
+                          "paligemma_tokenizer.model beside the checkpoint, or in its repo)."),
         click.option("--res", type=int, default=None,
                      help="Image resolution (default: the checkpoint's; others resample the "
                           "position embeddings)."),

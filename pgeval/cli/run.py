@@ -26,16 +26,16 @@ from pgeval.tasks import TaskCatalog
 @click.option("--beam-size", type=int, default=1, show_default=True,
               help="1 decodes greedily; more runs beam search.")
 def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: int,
-                  checkpoint: str | None, tokenizer: str | None, res: int | None, batch_size: int,
-                  dtype: str, mesh: str | None, coordinator: str | None,
+                  checkpoint: str | None, base: str | None, tokenizer: str | None, res: int | None,
+                  batch_size: int, dtype: str, mesh: str | None, coordinator: str | None,
                   num_processes: int | None, process_id: int | None) -> None:
     """Generate text for each request (greedy unless --beam-size > 1)."""
     from pgeval.run.inference import infer  # the model stack loads only for commands that need it
 
     if checkpoint is None:
         raise click.UsageError("Missing option '--checkpoint'.")
-    engine = EngineConfig(checkpoint=checkpoint, tokenizer=tokenizer, res=res, batch_size=batch_size,
-                          dtype=dtype, mesh=mesh, coordinator=coordinator,
+    engine = EngineConfig(checkpoint=checkpoint, base=base, tokenizer=tokenizer, res=res,
+                          batch_size=batch_size, dtype=dtype, mesh=mesh, coordinator=coordinator,
                           num_processes=num_processes, process_id=process_id)
     path = infer(engine, input_path, output, max_decode_len=max_decode_len, beam_size=beam_size)
     if path is not None:
@@ -73,7 +73,7 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
               help="Evaluate the bundled demo model on synthetic benchmarks (no download needed).")
 @tasks_dir_option
 def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | None,
-                tokenizer: str | None, res: int | None, batch_size: int, dtype: str,
+                base: str | None, tokenizer: str | None, res: int | None, batch_size: int, dtype: str,
                 mesh: str | None, coordinator: str | None, num_processes: int | None,
                 process_id: int | None, auto_distributed: bool, data_dir: str | None,
                 source: str | None, out: str | None, limit: int | None, splits: str | None, on_error: str,
@@ -85,8 +85,8 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
 
     tasks = tuple(t.strip() for t in task_list.split(",") if t.strip())
     catalog = TaskCatalog.load(tasks_dirs)
-    engine = EngineConfig(checkpoint=checkpoint, tokenizer=tokenizer, res=res, batch_size=batch_size,
-                          dtype=dtype, mesh=mesh, coordinator=coordinator,
+    engine = EngineConfig(checkpoint=checkpoint, base=base, tokenizer=tokenizer, res=res,
+                          batch_size=batch_size, dtype=dtype, mesh=mesh, coordinator=coordinator,
                           num_processes=num_processes, process_id=process_id,
                           auto_distributed=auto_distributed)
     config = RunConfig(tasks=tasks, catalog=catalog, data_dir=data_dir, source=source, out=out, limit=limit,

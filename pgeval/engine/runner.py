@@ -143,6 +143,7 @@ class Engine:
                  batch_size: int = 8, mesh: Mesh | None = None, workers: int = 4) -> None:
         self.config = checkpoint.config
         self.checkpoint_format, self.checkpoint_files = checkpoint.format, list(checkpoint.files)
+        self.checkpoint_record = checkpoint.record
         self.model = PaliGemma(checkpoint.config, dtype=jnp.dtype(dtype))
         self.mesh = mesh or parse_mesh(None)
         self.params = shard_params(checkpoint.params, self.mesh)

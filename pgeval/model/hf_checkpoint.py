@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from pgeval.errors import InputError
@@ -146,6 +148,15 @@ def slot_for(name: str, cfg: PaliGemmaConfig) -> Slot | None:
     if rest not in simple:
         raise KeyError(name)
     return Slot(*simple[rest])
+
+
+def transformed_shape(slot: Slot, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The shape a tensor of `shape` takes in its slot; None when the transform cannot take it."""
+    try:
+        out = jax.eval_shape(slot.transform, jax.ShapeDtypeStruct(shape, jnp.float32))
+    except (TypeError, ValueError):
+        return None
+    return tuple(out.shape)
 
 
 def read_hf_config(folder: Path) -> dict:

@@ -1,5 +1,5 @@
-"""Load a PaliGemma checkpoint (big_vision `.npz` or a Hugging Face folder) into big_vision's
-parameter tree, in the compute dtype, one tensor at a time.
+"""Load a PaliGemma checkpoint (big_vision `.npz`, a Hugging Face folder, or a LoRA adapter
+merged into either) into big_vision's parameter tree, in the compute dtype, one tensor at a time.
 
 The config comes from the checkpoint itself. When `res` differs from the checkpoint's
 resolution, the position embeddings are resampled (linear, as big_vision does). Tensors go to
@@ -8,6 +8,7 @@ their device one by one through `place`, so host memory holds the model plus one
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 import scipy.ndimage
@@ -26,7 +26,10 @@ from pgeval.errors import InputError
 from pgeval.model import hf_checkpoint as hf
 from pgeval.model.config import PaliGemmaConfig, from_big_vision_shapes, from_hf_config
 from pgeval.model.host_buffers import aligned_empty, as_aligned
+from pgeval.model.locate import Located, locate
+from pgeval.model.lora import Adapter, merging_place
 from pgeval.model.npz_checkpoint import iter_npz, npz_shapes
+from pgeval.model.refusals import refuse_quantized_tensors
 from pgeval.model.safetensors_files import read_tensor
 from pgeval.model.tree import check_tree, expected_shapes, raise_if_problems, unflatten
 
@@ -44,6 +47,7 @@ class Checkpoint:
     params: dict[str, Any]
     format: str
     files: list[Path] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)  # its name and source, for results.json
 
 
 def numpy_dtype(name: str) -> np.dtype:
@@ -83,9 +87,18 @@ def _finish(key: str, a: np.ndarray, cfg: PaliGemmaConfig, dtype: np.dtype) -> n
     return as_aligned(a, dtype)
 
 
-def load_npz(path: Path, dtype: np.dtype, res: int | None, place: Place) -> Checkpoint:
+def _with_adapter(adapter: Adapter | None, native: PaliGemmaConfig, place: Place) -> Place:
+    if adapter is None:
+        return place
+    return merging_place(adapter, native, expected_shapes(native), place)
+
+
+def load_npz(path: Path, dtype: np.dtype, res: int | None, place: Place,
+             adapter: Adapter | None = None) -> Checkpoint:
     shapes = npz_shapes(path)
-    cfg = _resolved(from_big_vision_shapes(shapes), res)
+    native = from_big_vision_shapes(shapes)
+    place = _with_adapter(adapter, native, place)
+    cfg = _resolved(native, res)
     expected = expected_shapes(cfg)
     found = dict(shapes)
     if POSEMB in found:
@@ -93,14 +106,6 @@ def load_npz(path: Path, dtype: np.dtype, res: int | None, place: Place) -> Chec
     check_tree(found, expected, str(path))
     params = {key: place(key, _finish(key, a, cfg, dtype)) for key, a in iter_npz(path, dtype)}
     return Checkpoint(cfg, unflatten(params), "big_vision npz", [path])
-
-
-def _transformed_shape(slot: hf.Slot, shape: tuple[int, ...]) -> tuple[int, ...] | None:
-    try:
-        out = jax.eval_shape(slot.transform, jax.ShapeDtypeStruct(shape, jnp.float32))
-    except (TypeError, ValueError):
-        return None
-    return tuple(out.shape)
 
 
 def _missing_slots(slots: dict[str, dict[tuple[int, ...], Any]],
@@ -138,7 +143,7 @@ def assemble_hf(native: PaliGemmaConfig, shapes: Mapping[str, tuple[int, ...]],
         want = expected.get(slot.key)
         if want is None:
             unexpected.append(name)
-        elif _transformed_shape(slot, shape) != want[len(slot.index):]:
+        elif hf.transformed_shape(slot, shape) != want[len(slot.index):]:
             mismatched.append(f"{name} {shape}: model wants {slot.key}{list(slot.index)} "
                               f"of shape {want[len(slot.index):]}")
         else:
@@ -162,51 +167,39 @@ def assemble_hf(native: PaliGemmaConfig, shapes: Mapping[str, tuple[int, ...]],
     return cfg, unflatten(params)
 
 
-def load_hf(folder: Path, dtype: np.dtype, res: int | None, place: Place) -> Checkpoint:
+def load_hf(folder: Path, dtype: np.dtype, res: int | None, place: Place,
+            adapter: Adapter | None = None) -> Checkpoint:
     native = from_hf_config(hf.read_hf_config(folder), str(folder / "config.json"))
     infos = hf.tensor_infos(folder)
+    refuse_quantized_tensors(infos, str(folder))
     cfg, params = assemble_hf(native, {n: i.shape for n, i in infos.items()},
                               lambda name: read_tensor(infos[name]), where=str(folder),
-                              dtype=dtype, res=res, place=place)
+                              dtype=dtype, res=res, place=_with_adapter(adapter, native, place))
     files = [*sorted({i.file for i in infos.values()}), folder / "config.json"]
     return Checkpoint(cfg, params, "hugging face", files)
 
 
-def locate_checkpoint(path: str | Path) -> tuple[str, Path]:
-    """("hf", folder) for a Hugging Face folder, ("npz", file) for a big_vision `.npz` file or a
-    folder holding exactly one."""
-    path = Path(path)
-    if path.is_dir():
-        if (path / "config.json").is_file():
-            return "hf", path
-        npz = sorted(path.glob("*.npz"))
-        if len(npz) != 1:
-            raise InputError(
-                "not a checkpoint folder: expected config.json + *.safetensors (Hugging Face) "
-                f"or exactly one .npz (big_vision), found {len(npz)} .npz files", path=str(path))
-        path = npz[0]
-    if not path.is_file():
-        raise InputError("checkpoint not found", path=str(path))
-    if path.suffix != ".npz":
-        raise InputError("a checkpoint file must be a big_vision .npz", path=str(path))
-    return "npz", path
-
-
-def checkpoint_config(path: str | Path, res: int | None = None) -> PaliGemmaConfig:
+def checkpoint_config(path: str | Path | Located, res: int | None = None) -> PaliGemmaConfig:
     """The model's config at `res` (default: the checkpoint's own), from the checkpoint's
-    config.json or tensor shapes alone: no tensor is read."""
-    kind, where = locate_checkpoint(path)
-    if kind == "hf":
-        native = from_hf_config(hf.read_hf_config(where), str(where / "config.json"))
+    config.json or tensor shapes alone: no tensor is read (an adapter's is its base's)."""
+    found = path if isinstance(path, Located) else locate(path)
+    if found.kind == "hf":
+        native = from_hf_config(hf.read_hf_config(found.path), str(found.path / "config.json"))
     else:
-        native = from_big_vision_shapes(npz_shapes(where))
+        native = from_big_vision_shapes(npz_shapes(found.path))
     return _resolved(native, res)
 
 
-def load_checkpoint(path: str | Path, *, dtype: str = "float32", res: int | None = None,
-                    place: Place | None = None) -> Checkpoint:
-    """Load a big_vision `.npz` file (or a folder holding exactly one) or a Hugging Face folder."""
+def load_checkpoint(path: str | Path | Located, *, dtype: str = "float32", res: int | None = None,
+                    place: Place | None = None, base: str | Path | None = None) -> Checkpoint:
+    """Load a big_vision `.npz` file (or a folder holding exactly one), a Hugging Face folder, or
+    a LoRA adapter folder merged into its base (`base`, else the one its config names)."""
     np_dtype = numpy_dtype(dtype)
-    kind, where = locate_checkpoint(path)
-    load = load_hf if kind == "hf" else load_npz
-    return load(where, np_dtype, res, place or _default_place)
+    found = path if isinstance(path, Located) else locate(path, base=base)
+    load = load_hf if found.kind == "hf" else load_npz
+    checkpoint = load(found.path, np_dtype, res, place or _default_place, found.adapter)
+    if found.adapter is None:
+        return dataclasses.replace(checkpoint, record=found.record())
+    return dataclasses.replace(checkpoint, format=f"lora adapter on {checkpoint.format}",
+                               files=[*checkpoint.files, *found.adapter.files],
+                               record=found.record())

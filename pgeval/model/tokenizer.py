@@ -42,18 +42,25 @@ class Tokenizer:
         return self.sp.decode([i for i in ids if 0 <= i < self.vocab_size])
 
 
-def find_tokenizer(checkpoint: str | Path, tokenizer: str | Path | None) -> Path:
-    """The explicit --tokenizer, else tokenizer.model inside the checkpoint folder (or beside a
-    .npz file)."""
+TOKENIZER_NAMES = ("tokenizer.model", "paligemma_tokenizer.model")
+
+
+def find_tokenizer(checkpoint: str | Path | Sequence[Path], tokenizer: str | Path | None) -> Path:
+    """The explicit --tokenizer, else tokenizer.model (or big_vision's paligemma_tokenizer.model)
+    inside the checkpoint folder or beside a .npz file; `checkpoint` may also be the folders to
+    look in, in order (an adapter's, then its base's)."""
     if tokenizer is not None:
         return Path(tokenizer)
-    checkpoint = Path(checkpoint)
-    folder = checkpoint if checkpoint.is_dir() else checkpoint.parent
-    candidate = folder / "tokenizer.model"
-    if not candidate.is_file():
-        raise InputError("no tokenizer given and no tokenizer.model beside the checkpoint",
-                         path=str(candidate), hint="pass --tokenizer path/to/paligemma_tokenizer.model")
-    return candidate
+    if isinstance(checkpoint, str | Path):
+        checkpoint = Path(checkpoint)
+        checkpoint = [checkpoint if checkpoint.is_dir() else checkpoint.parent]
+    for folder in checkpoint:
+        for name in TOKENIZER_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    raise InputError("no tokenizer given and no tokenizer.model beside the checkpoint",
+                     path=str(checkpoint[-1] / TOKENIZER_NAMES[0]),
+                     hint="pass --tokenizer path/to/paligemma_tokenizer.model")
 
 
 def special_pieces() -> list[str]:

@@ -25,7 +25,8 @@ from pgeval.scoring.score import TaskResult
 from pgeval.scoring.submissions import submission_entries, submission_name, write_submission
 
 PARTIAL = ".partial.jsonl"  # the suffix of a task's predictions while it runs (partial_path)
-SAME_MODEL = ("checkpoint", "res", "dtype")  # what a resumed run must share with the one it resumes
+# what a resumed run must share with the one it resumes
+SAME_MODEL = ("checkpoint", "base", "res", "dtype")
 
 
 class RunDirectory:
@@ -63,7 +64,7 @@ class RunDirectory:
         if not (self.path / RESULTS).is_file():
             return {}
         previous = load_run(self.path)
-        if any(previous.model.get(k) != model[k] for k in SAME_MODEL):
+        if any(previous.model.get(k) != model.get(k) for k in SAME_MODEL):
             raise InputError("this folder holds a run of another checkpoint, resolution or dtype",
                              path=str(self.path), hint="pass another --out, or delete the folder")
         return dict(previous.tasks)

@@ -7,6 +7,7 @@ output folder skips finished tasks and finished examples, so a crash costs at mo
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError, Interrupted
 from pgeval.model.info import model_info
 from pgeval.model.loading import checkpoint_config
+from pgeval.model.locate import Located, locate
 from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.run.directory import RunDirectory
 from pgeval.run.generation import GenerationStats, check_same_data, generate_task
@@ -65,11 +67,11 @@ def run_evaluation(engine_config: EngineConfig, run_config: RunConfig,
         engine_config, run_config = _with_demo(engine_config, run_config)
     if engine_config.checkpoint is None:
         raise InputError("no checkpoint given", hint="pass --checkpoint PATH, or --demo")
-    checkpoint = Path(engine_config.checkpoint)
-    directory = RunDirectory(run_config.out or default_out(checkpoint, engine_config.res))
+    found = locate(engine_config.checkpoint, base=engine_config.base)
+    directory = RunDirectory(run_config.out or default_out(found, engine_config.res))
     try:
-        return _run(engine_config, run_config, directory, resources.with_default_vae(checkpoint),
-                    log=log)
+        return _run(engine_config, run_config, directory, found,
+                    resources.with_default_vae(found.folders[-1]), log=log)
     except KeyboardInterrupt:
         raise Interrupted(directory.kept_summary() if jax.process_index() == 0
                           else f"process 0 keeps what was finished in {directory.path}") from None
@@ -94,9 +96,10 @@ def _with_demo(engine_config: EngineConfig, run_config: RunConfig) -> tuple[Engi
     return engine_config, dataclasses.replace(run_config, data_dir=data_dir)
 
 
-def default_out(checkpoint: Path, res: int | None) -> Path:
-    """runs/<checkpoint>-<res>, at the checkpoint's own resolution unless `res` is given."""
-    return Path("runs") / f"{checkpoint.stem}-{checkpoint_config(checkpoint, res).vision.image_size}"
+def default_out(found: Located, res: int | None) -> Path:
+    """runs/<checkpoint name>-<res>, at the checkpoint's own resolution unless `res` is given."""
+    name = re.sub(r"[^\w.-]+", "_", found.name).strip("_") or "model"
+    return Path("runs") / f"{name}-{checkpoint_config(found, res).vision.image_size}"
 
 
 def on_lead(action: Callable[[], Any]) -> Any:
@@ -115,11 +118,11 @@ def on_lead(action: Callable[[], Any]) -> Any:
 
 
 def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirectory,
-         resources: Resources, *, log: Callable[[str], None]) -> Run | None:
+         found: Located, resources: Resources, *, log: Callable[[str], None]) -> Run | None:
     """run_evaluation's work: plan and check the tasks, take the run directory's lock (process 0),
     load the model, generate every task, then score them."""
     lead = jax.process_index() == 0
-    checkpoint, limit = Path(engine_config.checkpoint), run_config.limit
+    limit = run_config.limit
     data_dir = Path(run_config.data_dir) if run_config.data_dir else default_data_dir()
     tasks = list(run_config.tasks)
     source = run_config.source or ("files" if run_config.data_dir else "auto")
@@ -134,11 +137,12 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
                          "which was not found", hint="pass --vae path/to/vae-oid.npz, or put it "
                          "beside the checkpoint")
     on_lead(directory.lock)
-    engine = load_engine(engine_config)
+    engine = load_engine(engine_config, found)
     if run_config.demo:
-        log(f"demo: the bundled {checkpoint.name} on synthetic data in {data_dir}")
-    model = model_info(engine.config, checkpoint, checkpoint_format=engine.checkpoint_format,
-                       files=engine.checkpoint_files, dtype=engine_config.dtype, demo=run_config.demo)
+        log(f"demo: the bundled {found.path.name} on synthetic data in {data_dir}")
+    model = model_info(engine.config, engine.checkpoint_record,
+                       checkpoint_format=engine.checkpoint_format, files=engine.checkpoint_files,
+                       dtype=engine_config.dtype, demo=run_config.demo)
     model["tokenizer"] = str(Path(engine.tokenizer.path).resolve())  # what reports count tokens with
     records: dict[str, TaskRecord] = {}
 
