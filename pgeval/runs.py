@@ -3,8 +3,12 @@
 results.json (schema "pgeval.run/1"):
 
     {"schema": "pgeval.run/1", "pgeval_version", "jax_version", "created" (UTC ISO time),
-     "model": {"checkpoint" (absolute path), "name" (file or folder name), "format",
-               "sha256": {file name: hex digest}, "family" ("paligemma" | "paligemma2"),
+     "model": {"checkpoint" (absolute local path), "name" (file or folder name, a Hub repo's
+               name, or "adapter (base)"), "format", "sha256": {file name: hex digest},
+               "source": {"kind": "path"} | {"kind": "hub", "repo", "revision", "commit"} |
+                         {"kind": "kaggle", "handle", "version"} | {"kind": "url", "url"},
+               "base" (a LoRA adapter's base: {"name", "checkpoint", "source"}),
+               "family" ("paligemma" | "paligemma2"),
                "size" ("3b" | "10b" | "28b" | null), "res", "dtype", "demo" (bool),
                "tokenizer" (absolute path)},
      "runtime": {"mesh": {"data", "model"}, "device_kind", "num_devices", "num_processes",

@@ -794,6 +794,76 @@ def _(env: Env) -> Bad:
     return Bad(["tasks", "--tasks-dir", str(folder)], [str(folder / "mytask.toml"), "UTF-16"])
 
 
+# -- run: checkpoints pgeval refuses -------------------------------------------------------------
+
+
+@case("run-gguf")
+def _(env: Env) -> Bad:
+    gguf = env.tmp / "paligemma-3b.Q4_K_M.gguf"
+    gguf.write_bytes(b"GGUF" + bytes(60))
+    return Bad(run_args(env, vqa_with_images(env), checkpoint=gguf), [str(gguf), "GGUF", "bfloat16"])
+
+
+@case("run-bitsandbytes-4bit-config")
+def _(env: Env) -> Bad:
+    folder = hf_folder(env)
+    config = json.loads((folder / "config.json").read_text())
+    config["quantization_config"] = {"quant_method": "bitsandbytes", "load_in_4bit": True}
+    (folder / "config.json").write_text(json.dumps(config))
+    return Bad(run_args(env, vqa_with_images(env), checkpoint=folder),
+               [str(folder / "config.json"), "bitsandbytes 4-bit", "bfloat16"])
+
+
+@case("run-bitsandbytes-8bit-tensors")
+def _(env: Env) -> Bad:
+    from safetensors.numpy import save_file
+
+    folder = hf_folder(env)
+    tensors = hf_tensors(env.cfg)
+    tensors["language_model.model.layers.0.self_attn.q_proj.SCB"] = np.ones(4, np.float32)
+    save_file(tensors, str(folder / "model.safetensors"))
+    return Bad(run_args(env, vqa_with_images(env), checkpoint=folder),
+               [str(folder), "q_proj.SCB", "bitsandbytes"])
+
+
+def adapter_case(env: Env, *names: str, **settings) -> Bad:
+    from tests.model.adapters import write_adapter
+
+    folder = write_adapter(env.tmp / "adapter", env.cfg, str(env.npz), **settings)
+    return Bad(run_args(env, vqa_with_images(env), checkpoint=folder), [str(folder), *names])
+
+
+@case("run-adapter-dora")
+def _(env: Env) -> Bad:
+    return adapter_case(env, "DoRA", "cannot merge", use_dora=True)
+
+
+@case("run-adapter-trainable-tokens")
+def _(env: Env) -> Bad:
+    return adapter_case(env, "trainable tokens", trainable_token_indices=[3, 4])
+
+
+@case("run-adapter-unknown-layer")
+def _(env: Env) -> Bad:
+    a, b = np.zeros((4, 8), np.float32), np.zeros((8, 4), np.float32)
+    extra = {"base_model.model.model.vision_tower.head.attention.out_proj.lora_A.weight": a,
+             "base_model.model.model.vision_tower.head.attention.out_proj.lora_B.weight": b}
+    return adapter_case(env, "head.attention.out_proj", "does not know", extra=extra)
+
+
+@case("run-adapter-without-base")
+def _(env: Env) -> Bad:
+    return adapter_case(env, "base_model_name_or_path", "--base", base_model_name_or_path=None)
+
+
+@case("run-adapter-pickled")
+def _(env: Env) -> Bad:
+    bad = adapter_case(env)
+    folder = Path(bad.names[0])
+    (folder / "adapter_model.safetensors").rename(folder / "adapter_model.bin")
+    return Bad(bad.argv, [str(folder / "adapter_model.bin"), "save_pretrained"])
+
+
 # -- the test ------------------------------------------------------------------------------------
 
 
