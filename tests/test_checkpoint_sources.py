@@ -59,3 +59,104 @@ def test_adapter_run_records_adapter_and_base(tiny_checkpoint, data, local_run, 
     other = run_cli("run", "--tasks", "vqav2", "--checkpoint", adapter, "--base", adapter.parent /
                     "missing.npz", "--data-dir", data, "--out", tmp_path / "run")
     assert other.exit_code == 2 and "missing.npz" in other.stderr
+
+
+def put_tree(fs, local: Path, remote: str) -> None:
+    """Copy a local file or folder onto an fsspec filesystem."""
+    if local.is_dir():
+        for path in sorted(p for p in local.rglob("*") if p.is_file()):
+            fs.pipe(f"{remote}/{path.relative_to(local).as_posix()}", path.read_bytes())
+    else:
+        fs.pipe(remote, local.read_bytes())
+
+
+@pytest.fixture
+def memory_bucket(tiny_checkpoint, data, monkeypatch, tmp_path):
+    """The tiny checkpoint, its tokenizer and the data folder in fsspec's memory filesystem; the
+    cache in tmp_path."""
+    import fsspec
+
+    monkeypatch.setenv("PGEVAL_CACHE", str(tmp_path / "cache"))
+    fs = fsspec.filesystem("memory")
+    npz = tiny_checkpoint[0]
+    put_tree(fs, npz, "memory://bucket/ckpt/tiny_56.npz")
+    put_tree(fs, npz.parent / "tokenizer.model", "memory://bucket/tok/tokenizer.model")
+    put_tree(fs, data, "memory://bucket/data")
+    fs.pipe("memory://bucket/data/unused_task/big.bin", b"x" * 100)
+    yield fs
+    fs.rm("memory://bucket", recursive=True)
+
+
+def test_urls_for_checkpoint_tokenizer_and_data(memory_bucket, local_run, tmp_path):
+    url = "memory://bucket/ckpt/tiny_56.npz"
+    args = ("--tokenizer", "memory://bucket/tok/tokenizer.model")
+    raw = run(url, "memory://bucket/data", tmp_path / "run", *args)
+    assert raw["model"]["source"] == {"kind": "url", "url": url}
+    assert raw["model"]["name"] == "tiny_56"
+    assert raw["model"]["sha256"] == local_run[0]["model"]["sha256"]
+    assert predictions(tmp_path / "run") == predictions(local_run[1])
+    assert raw["tasks"]["vqav2"]["metrics"] == local_run[0]["tasks"]["vqav2"]["metrics"]
+    cache = tmp_path / "cache" / "remote"
+    copied = sorted(p.relative_to(cache).as_posix().split("/", 1)[1] for p in cache.rglob("*")
+                    if p.is_file() and p.name != "manifest.json")
+    assert "tiny_56.npz" in copied and "tokenizer.model" in copied
+    assert not [c for c in copied if "unused_task" in c]  # only the run's task folders are copied
+    # a second run fetches nothing; a changed file is fetched again
+    npz_copy = next(cache.rglob("tiny_56.npz"))
+    before = npz_copy.stat().st_mtime_ns
+    run(url, "memory://bucket/data", tmp_path / "run2", *args)
+    assert npz_copy.stat().st_mtime_ns == before
+    memory_bucket.pipe("memory://bucket/ckpt/tiny_56.npz", b"not a zip")
+    bad = run_cli("run", "--tasks", "vqav2", "--checkpoint", url, "--data-dir", "memory://bucket/data",
+                  "--out", tmp_path / "run3", *args)
+    assert bad.exit_code == 2 and "tiny_56.npz" in bad.stderr and "not a readable .npz" in bad.stderr
+
+
+def test_a_checkpoint_folder_by_file_url_finds_its_tokenizer(tiny_checkpoint, data, local_run,
+                                                             monkeypatch, tmp_path):
+    monkeypatch.setenv("PGEVAL_CACHE", str(tmp_path / "cache"))
+    url = f"file://{tiny_checkpoint[0].parent}"
+    raw = run(url, data, tmp_path / "run")
+    assert raw["model"]["source"] == {"kind": "url", "url": url}
+    assert predictions(tmp_path / "run") == predictions(local_run[1])
+
+
+def test_a_missing_url_names_it(tiny_checkpoint, data, monkeypatch, tmp_path):
+    monkeypatch.setenv("PGEVAL_CACHE", str(tmp_path / "cache"))
+    result = run_cli("run", "--tasks", "vqav2", "--checkpoint", "memory://nowhere/ckpt.npz",
+                     "--data-dir", data, "--out", tmp_path / "run")
+    assert result.exit_code == 2 and "memory://nowhere/ckpt.npz: not found" in result.stderr
+
+
+@pytest.fixture
+def kaggle_cache(tiny_checkpoint, monkeypatch, tmp_path):
+    """A kagglehub cache in tmp_path holding version 3 of a model handle (the tiny checkpoint and
+    its tokenizer, as model_download leaves them); any call to Kaggle's API goes to a closed
+    loopback port."""
+    import shutil
+
+    from kagglehub.cache import Cache
+    from kagglehub.handle import parse_model_handle
+
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub"))
+    monkeypatch.setenv("KAGGLE_API_ENVIRONMENT", "TEST")  # http://localhost:7777, nothing listens
+    handle = parse_model_handle("google/paligemma-2/jax/tiny-56/3")
+    folder = Path(Cache().get_path(handle))
+    folder.mkdir(parents=True)
+    shutil.copy(tiny_checkpoint[0], folder / "tiny-56.b16.npz")
+    shutil.copy(tiny_checkpoint[0].parent / "tokenizer.model", folder / "tokenizer.model")
+    Cache().mark_as_complete(handle)
+    return "kaggle:google/paligemma-2/jax/tiny-56"
+
+
+def test_a_kaggle_handle_from_the_kagglehub_cache(kaggle_cache, data, local_run, tmp_path):
+    raw = run(kaggle_cache + "/3", data, tmp_path / "run")
+    source = {"kind": "kaggle", "handle": "google/paligemma-2/jax/tiny-56", "version": 3}
+    assert raw["model"]["source"] == source and raw["model"]["name"] == "tiny-56"
+    assert predictions(tmp_path / "run") == predictions(local_run[1])
+    # without a version, Kaggle is asked for the latest; unreachable, the latest cached one is used
+    raw = run(kaggle_cache, data, tmp_path / "run2")
+    assert raw["model"]["source"] == source
+    missing = run_cli("run", "--tasks", "vqav2", "--checkpoint", "kaggle:google/paligemma-2/jax/other",
+                      "--data-dir", data, "--out", tmp_path / "run3")
+    assert missing.exit_code == 2 and "kaggle:google/paligemma-2/jax/other" in missing.stderr

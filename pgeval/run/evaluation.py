@@ -25,6 +25,7 @@ from pgeval.errors import InputError, Interrupted
 from pgeval.model.info import model_info
 from pgeval.model.loading import checkpoint_config
 from pgeval.model.locate import Located, locate
+from pgeval.remote import is_url, local_copy
 from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.run.directory import RunDirectory
 from pgeval.run.generation import GenerationStats, check_same_data, generate_task
@@ -32,6 +33,7 @@ from pgeval.run.hashing import Hasher
 from pgeval.run.plan import check_images, default_data_dir, parse_splits, plan_tasks
 from pgeval.run.task import score_task
 from pgeval.runs import Run, TaskRecord
+from pgeval.tasks import TaskCatalog
 
 
 def runtime_info(engine: Engine, batch_size: int) -> dict[str, Any]:
@@ -102,6 +104,18 @@ def default_out(found: Located, res: int | None) -> Path:
     return Path("runs") / f"{name}-{checkpoint_config(found, res).vision.image_size}"
 
 
+def local_data_dir(run_config: RunConfig, tasks: list[str]) -> Path:
+    """--data-dir on local disk: a folder as it is, or the tasks' folders under a URL copied into
+    the cache (default: $PGEVAL_DATA, else ~/.cache/pgeval/data)."""
+    data_dir = run_config.data_dir
+    if data_dir is None:
+        return default_data_dir()
+    if not is_url(str(data_dir)):
+        return Path(data_dir)
+    catalog = run_config.catalog or TaskCatalog.load()
+    return local_copy(str(data_dir), sorted({catalog.get(name).data_dir for name in tasks}))
+
+
 def on_lead(action: Callable[[], Any]) -> Any:
     """Run `action` on process 0 alone and give every process its (JSON) result; an InputError it
     raises is raised on every process, so none waits for a process 0 that stopped."""
@@ -123,8 +137,8 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
     load the model, generate every task, then score them."""
     lead = jax.process_index() == 0
     limit = run_config.limit
-    data_dir = Path(run_config.data_dir) if run_config.data_dir else default_data_dir()
     tasks = list(run_config.tasks)
+    data_dir = local_data_dir(run_config, tasks)
     source = run_config.source or ("files" if run_config.data_dir else "auto")
     plans = plan_tasks(tasks, data_dir, limit=limit, catalog=run_config.catalog,
                        splits=parse_splits(run_config.splits, tasks), source=source)
