@@ -3,6 +3,7 @@ checkpoint, fsspec URLs (checkpoint, tokenizer, --data-dir), a kagglehub cache a
 what results.json records of each, and the table's column named after it."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,71 @@ def test_a_kaggle_handle_from_the_kagglehub_cache(kaggle_cache, data, local_run,
     missing = run_cli("run", "--tasks", "vqav2", "--checkpoint", "kaggle:google/paligemma-2/jax/other",
                       "--data-dir", data, "--out", tmp_path / "run3")
     assert missing.exit_code == 2 and "kaggle:google/paligemma-2/jax/other" in missing.stderr
+
+
+@pytest.fixture
+def hub_repo(fake_hub, tiny_checkpoint):  # noqa: F811  (the fixture imported below)
+    """The tiny checkpoint as a -jax repo on the loopback Hub: (hub, repo id, commit)."""
+    npz = tiny_checkpoint[0]
+    files = {"tiny_56.b16.npz": npz.read_bytes(),
+             "paligemma_tokenizer.model": (npz.parent / "tokenizer.model").read_bytes(),
+             "README.md": b"# tiny\n"}
+    return fake_hub, "google/paligemma-tiny-56-jax", fake_hub.publish("google/paligemma-tiny-56-jax", files)
+
+
+def test_a_hub_id_runs_from_the_hub_then_offline_from_its_cache(hub_repo, data, local_run,
+                                                                monkeypatch, tmp_path):
+    hub, repo, commit = hub_repo
+    raw = run(repo, data, tmp_path / "run")
+    assert raw["model"]["source"] == {"kind": "hub", "repo": repo, "revision": "main", "commit": commit}
+    assert raw["model"]["name"] == "paligemma-tiny-56"
+    assert raw["model"]["sha256"]["tiny_56.b16.npz"] == local_run[0]["model"]["sha256"]["tiny_56.npz"]
+    assert predictions(tmp_path / "run") == predictions(local_run[1])
+    assert not any("README.md" in path for _, path, _, _ in hub.requests)
+    table = run_cli("table", tmp_path / "run")
+    assert "paligemma-tiny-56 @56" in table.stdout
+    seen = len(hub.requests)
+    use_hub(monkeypatch, hub.endpoint, Path(os.environ["HF_HOME"]), offline=True)
+    offline = run(repo, data, tmp_path / "offline")
+    assert len(hub.requests) == seen  # nothing asked of the Hub
+    assert offline["model"]["source"] == raw["model"]["source"]
+    assert predictions(tmp_path / "offline") == predictions(local_run[1])
+    result = run_cli("run", "--tasks", "vqav2", "--checkpoint", "google/other", "--data-dir", data,
+                     "--out", tmp_path / "x")
+    assert result.exit_code == 2 and "google/other" in result.stderr and "HF_HUB_OFFLINE" in result.stderr
+
+
+def test_a_hub_revision_and_an_adapter_whose_base_is_a_hub_id(hub_repo, data, local_run,
+                                                              tiny_checkpoint, tmp_path):
+    hub, repo, first = hub_repo
+    hub.publish(repo, {"tiny_56.b16.npz": b"a newer, broken upload"})
+    raw = run(f"{repo}@{first}", data, tmp_path / "run")
+    assert raw["model"]["source"]["commit"] == first and raw["model"]["source"]["revision"] == first
+    assert predictions(tmp_path / "run") == predictions(local_run[1])
+    adapter = write_adapter(tmp_path / "adapter", tiny_checkpoint[1], f"{repo}@{first}")
+    adapter_commit = hub.publish("me/my-adapter", adapter)
+    raw = run("me/my-adapter", data, tmp_path / "adapter_run")
+    model = raw["model"]
+    assert model["name"] == "my-adapter (paligemma-tiny-56)"
+    assert model["source"]["commit"] == adapter_commit
+    assert model["base"]["source"] == {"kind": "hub", "repo": repo, "revision": first, "commit": first}
+    assert set(model["sha256"]) == {"tiny_56.b16.npz", "adapter_config.json", "adapter_model.safetensors"}
+
+
+@pytest.mark.parametrize(("publish", "names"), [
+    (dict(gated=True), ["gated", "accept", "HF_TOKEN", "/google/paligemma-tiny-56-jax"]),
+    (dict(), ["no such Hub repo"]),
+    (dict(files={"model.gguf": b"GGUF" + bytes(8)}), ["no PaliGemma checkpoint", "GGUF"]),
+])
+def test_hub_repos_that_cannot_run_are_named(publish, names, fake_hub, data, tmp_path):  # noqa: F811
+    repo = "google/paligemma-tiny-56-jax" if publish else "google/nothing"
+    if publish:
+        options = dict(publish)
+        fake_hub.publish(repo, options.pop("files", {"a.npz": b"x"}), **options)
+    result = run_cli("run", "--tasks", "vqav2", "--checkpoint", repo,
+                     "--data-dir", data, "--out", tmp_path / "run")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert all(n in result.stderr for n in names), result.stderr
+
+
+from tests.fake_hub import fake_hub, use_hub  # noqa: E402, F401  (fixture and helper)

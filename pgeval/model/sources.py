@@ -91,7 +91,7 @@ def _hub(repo: str, revision: str | None) -> Source:
                          "a local path") from None
     except OSError as e:  # HTTP and connection errors
         raise InputError(f"cannot download from the Hub: {e}", path=where) from None
-    if not any(folder.glob(p) for p in ("config.json", "adapter_config.json", "*.npz")):
+    if not any(any(folder.glob(p)) for p in ("config.json", "adapter_config.json", "*.npz")):
         raise InputError("the Hub repo holds no PaliGemma checkpoint: no config.json, "
                          "adapter_config.json or .npz file", path=where,
                          hint="GGUF and other quantized repos are not runnable; use the original "
