@@ -68,7 +68,10 @@ def local_copy(url: str, folders: Iterable[str] | None = None) -> Path:
     home = cache_root() / key
     target = home / (PurePosixPath(path.rstrip("/")).name or "root")
     manifest_path = home / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    try:
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    except ValueError:  # a manifest cut short: every file is checked again
+        manifest = {}
     parts = [""] if folders is None else [f.strip("/") for f in folders]
     for part in parts:
         sub = f"{path.rstrip('/')}/{part}" if part else path
@@ -80,7 +83,7 @@ def local_copy(url: str, folders: Iterable[str] | None = None) -> Path:
             if manifest.get(name) == stamp and local.is_file():
                 continue
             local.parent.mkdir(parents=True, exist_ok=True)
-            partial = local.with_name(local.name + ".partial")
+            partial = local.with_name(f"{local.name}.{os.getpid()}.partial")
             try:
                 fs.get_file(entry["name"] if rel else sub, str(partial))
             except OSError as e:

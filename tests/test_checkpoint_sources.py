@@ -214,7 +214,7 @@ def test_a_hub_revision_and_an_adapter_whose_base_is_a_hub_id(hub_repo, data, lo
 
 @pytest.mark.parametrize(("publish", "names"), [
     (dict(gated=True), ["gated", "accept", "HF_TOKEN", "/google/paligemma-tiny-56-jax"]),
-    (dict(), ["no such Hub repo"]),
+    (dict(), ["no such local path, nor Hub repo"]),
     (dict(files={"model.gguf": b"GGUF" + bytes(8)}), ["no PaliGemma checkpoint", "GGUF"]),
 ])
 def test_hub_repos_that_cannot_run_are_named(publish, names, fake_hub, data, tmp_path):  # noqa: F811

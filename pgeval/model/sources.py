@@ -22,6 +22,7 @@ from pgeval.errors import InputError
 from pgeval.remote import is_url, local_copy
 
 HUB_ID = re.compile(r"^(?P<repo>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)(?:@(?P<revision>[\w./-]+))?$")
+FILE_SUFFIX = re.compile(r"\.(npz|safetensors|json|gguf|bin|model)$")  # a missing file, not a repo
 HUB_FILES = ["*.json", "*.safetensors", "*.npz", "*.model"]
 KAGGLE = "kaggle:"
 log = logging.getLogger("pgeval.model")
@@ -55,7 +56,7 @@ def resolve_source(spec: str | Path) -> Source:
     if text.startswith(KAGGLE):
         return _kaggle(text.removeprefix(KAGGLE))
     m = HUB_ID.match(text)
-    if m and not text.startswith("."):
+    if m and not text.startswith(".") and not FILE_SUFFIX.search(text):
         return _hub(m.group("repo"), m.group("revision"))
     return Source(Path(text), Path(text).stem, {"kind": "path"})
 
@@ -81,9 +82,9 @@ def _hub(repo: str, revision: str | None) -> Source:
         raise InputError(f"the Hub repo has no revision {revision!r}", path=where,
                          hint=f"see the branches, tags and commits at {page}") from None
     except RepositoryNotFoundError:
-        raise InputError("no such Hub repo (or it is private and no token with access was given)",
-                         path=where, hint="check the id; for a private repo log in with "
-                         "`hf auth login` or set HF_TOKEN") from None
+        raise InputError("no such local path, nor Hub repo (or it is private and no token with "
+                         "access was given)", path=where, hint="check the path or id; for a "
+                         "private repo log in with `hf auth login` or set HF_TOKEN") from None
     except LocalEntryNotFoundError:
         raise InputError("the Hub repo is not in the local cache and the Hub cannot be reached "
                          f"(offline mode: {constants.HF_HUB_OFFLINE})", path=where,

@@ -17,6 +17,9 @@ from pgeval.errors import InputError
 class Tokenizer:
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
+        if path.is_dir():
+            raise InputError("--tokenizer is a directory, not a SentencePiece model file",
+                             path=str(path), hint="pass the .model file itself")
         if not path.is_file():
             raise InputError("tokenizer model not found", path=str(path),
                              hint="pass --tokenizer FILE or put tokenizer.model in the checkpoint folder")
