@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from pgeval.io import read_json
 from pgeval.errors import InputError
+from pgeval.io import read_json
 from pgeval.model import hf_checkpoint as hf
 from pgeval.model.config import PaliGemmaConfig
 from pgeval.model.host_buffers import as_aligned

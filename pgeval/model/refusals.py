@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pgeval.io import read_json
 from pgeval.errors import InputError
+from pgeval.io import read_json
 
 BF16_HINT = ("pgeval runs float32 or bfloat16 weights: pass the original checkpoint (a Hub id such "
              "as google/paligemma2-3b-pt-448, or its -jax repo's .npz), or save an unquantized copy "
