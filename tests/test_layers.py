@@ -13,13 +13,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "pgeval"
 ROOT = PACKAGE.parent
 
-BASE = {"errors", "io", "registry"}  # anyone may import these
+BASE = {"errors", "io", "registry", "remote"}  # anyone may import these
 # Each top-level package or module of pgeval, and the others it may import besides BASE. The flow
 # is plan -> generate -> score -> record -> report; nothing imports upwards.
 ALLOWED = {
     "errors": set(),
     "io": set(),
     "registry": set(),
+    "remote": set(),  # local copies of fsspec URLs
     "segmentation": set(),  # mask tokens and the mask decoder
     "metrics": {"segmentation"},  # pure scoring rules: strings and arrays in, numbers out
     "model": set(),  # the architecture, checkpoints, tokenizer, images, video frames
