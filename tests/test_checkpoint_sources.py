@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_hub import fake_hub, use_hub  # noqa: F401  (the loopback Hub fixture, and a helper)
 from tests.helpers import run_cli
 from tests.model.adapters import write_adapter
 from tests.synthetic import vqav2_with_images
@@ -228,4 +229,16 @@ def test_hub_repos_that_cannot_run_are_named(publish, names, fake_hub, data, tmp
     assert all(n in result.stderr for n in names), result.stderr
 
 
-from tests.fake_hub import fake_hub, use_hub  # noqa: E402, F401  (fixture and helper)
+
+
+
+def test_a_gated_repo_downloads_with_a_token_that_has_access(fake_hub, tiny_checkpoint, data,  # noqa: F811
+                                                             local_run, monkeypatch, tmp_path):
+    npz = tiny_checkpoint[0]
+    repo = "google/paligemma-tiny-56-jax"
+    fake_hub.publish(repo, {"tiny_56.npz": npz.read_bytes(),
+                            "tokenizer.model": (npz.parent / "tokenizer.model").read_bytes()}, gated=True)
+    fake_hub.grant("hf_granted")
+    use_hub(monkeypatch, fake_hub.endpoint, Path(os.environ["HF_HOME"]), token="hf_granted")
+    run(repo, data, tmp_path / "run")
+    assert predictions(tmp_path / "run") == predictions(local_run[1])
