@@ -86,13 +86,21 @@ def locate(spec: str | Path, *, base: str | Path | None = None) -> Located:
                              hint="drop --base, or pass the adapter folder as --checkpoint")
         return Located(kind, path, source)
     adapter = lora.read_adapter(path)
-    base = base if base is not None else adapter.base
+    named = base is None
+    base = adapter.base if named else base
     if base is None:
         raise InputError("the adapter's config names no base model (base_model_name_or_path)",
                          path=str(path / lora.CONFIG), hint="pass --base with the checkpoint it "
                          "was trained from")
-    base_source = resolve_source(base)
-    base_kind, base_path = locate_checkpoint(base_source.path)
+    try:
+        base_source = resolve_source(base)
+        base_kind, base_path = locate_checkpoint(base_source.path)
+    except InputError as e:
+        if not named:
+            raise
+        raise InputError(f"the base model the adapter's config names ({base}) cannot be loaded: "
+                         f"{e}", path=str(path / lora.CONFIG), hint="pass --base with the "
+                         "checkpoint it was trained from, e.g. its Hub id") from None
     if base_kind == "adapter":
         raise InputError("an adapter's base must be a full checkpoint, not another adapter",
                          path=str(base_path))

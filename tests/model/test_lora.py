@@ -142,14 +142,32 @@ def test_unmergeable_adapters_are_refused(config, named, hf_pg1, tmp_path):
     assert all(n in text for n in named), text
 
 
-def test_adapter_without_a_base_asks_for_one(pg1_adapter, tmp_path):
+@pytest.mark.parametrize(("base", "named"), [(None, "names no base"),
+                                             ("/home/trainer/paligemma", "/home/trainer/paligemma")])
+def test_an_adapter_whose_base_is_missing_asks_for_base(base, named, pg1_adapter, tmp_path):
     import json
 
     _, folder = pg1_adapter
-    target = tmp_path / "no_base"
+    target = tmp_path / "moved"
     target.mkdir()
     config = json.loads((folder / "adapter_config.json").read_text())
-    (target / "adapter_config.json").write_text(json.dumps(config | {"base_model_name_or_path": None}))
+    (target / "adapter_config.json").write_text(json.dumps(config | {"base_model_name_or_path": base}))
     (target / "adapter_model.safetensors").write_bytes((folder / "adapter_model.safetensors").read_bytes())
-    with pytest.raises(InputError, match="--base"):
+    with pytest.raises(InputError) as e:
         load_checkpoint(target)
+    assert named in str(e.value) and "--base" in str(e.value)
+
+
+def test_adapter_merges_into_bfloat16_weights(pg1_adapter):
+    """The delta is added in float32 to the weight in the compute dtype and the sum rounded to it:
+    within a bfloat16 rounding or two of the float32 merge, at each tensor's scale."""
+    import ml_dtypes
+
+    _, folder = pg1_adapter
+    f32 = flatten(load_checkpoint(folder).params)
+    bf16 = flatten(load_checkpoint(folder, dtype="bfloat16").params)
+    for key in f32:
+        want = np.asarray(f32[key])
+        np.testing.assert_allclose(np.asarray(bf16[key]).astype(np.float32), want, rtol=0,
+                                   atol=2 ** -7 * np.abs(want).max())
+        assert np.asarray(bf16[key]).dtype == ml_dtypes.bfloat16
