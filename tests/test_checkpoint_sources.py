@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_hub import fake_hub, use_hub  # noqa: F401  (the loopback Hub fixture, and a helper)
+from tests.fake_hub import use_hub
 from tests.helpers import run_cli
 from tests.model.adapters import write_adapter
 from tests.synthetic import vqav2_with_images
@@ -165,7 +165,7 @@ def test_a_kaggle_handle_from_the_kagglehub_cache(kaggle_cache, data, local_run,
 
 
 @pytest.fixture
-def hub_repo(fake_hub, tiny_checkpoint):  # noqa: F811  (the fixture imported below)
+def hub_repo(fake_hub, tiny_checkpoint):
     """The tiny checkpoint as a -jax repo on the loopback Hub: (hub, repo id, commit)."""
     npz = tiny_checkpoint[0]
     files = {"tiny_56.b16.npz": npz.read_bytes(),
@@ -218,7 +218,7 @@ def test_a_hub_revision_and_an_adapter_whose_base_is_a_hub_id(hub_repo, data, lo
     (dict(), ["no such local path, nor Hub repo"]),
     (dict(files={"model.gguf": b"GGUF" + bytes(8)}), ["no PaliGemma checkpoint", "GGUF"]),
 ])
-def test_hub_repos_that_cannot_run_are_named(publish, names, fake_hub, data, tmp_path):  # noqa: F811
+def test_hub_repos_that_cannot_run_are_named(publish, names, fake_hub, data, tmp_path):
     repo = "google/paligemma-tiny-56-jax" if publish else "google/nothing"
     if publish:
         options = dict(publish)
@@ -232,7 +232,7 @@ def test_hub_repos_that_cannot_run_are_named(publish, names, fake_hub, data, tmp
 
 
 
-def test_a_gated_repo_downloads_with_a_token_that_has_access(fake_hub, tiny_checkpoint, data,  # noqa: F811
+def test_a_gated_repo_downloads_with_a_token_that_has_access(fake_hub, tiny_checkpoint, data,
                                                              local_run, monkeypatch, tmp_path):
     npz = tiny_checkpoint[0]
     repo = "google/paligemma-tiny-56-jax"
