@@ -7,10 +7,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pgeval.errors import InputError
+
 if TYPE_CHECKING:
     from pgeval.tasks import TaskCatalog
 
 ON_ERROR = ("fail", "skip")
+
+
+def check_count(option: str, value: object, *, minimum: int = 1, hint: str,
+                optional: bool = False) -> None:
+    """The one check of every whole-number option (--limit, --batch-size, --res,
+    --max-decode-len, --beam-size): an integer of at least `minimum` (None too when
+    `optional`), else an InputError naming the option and the value, with a hint. Python's
+    slicing would read --limit -1 as "all but the last"; decoders would read a beam of 0 as
+    greedy."""
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError(f"{option} {value!r}: must be a whole number of {minimum} or more",
+                         hint=hint)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +48,13 @@ class EngineConfig:
     process_id: int | None = None
     auto_distributed: bool = False
 
+    def __post_init__(self) -> None:
+        check_count("--batch-size", self.batch_size,
+                    hint="examples decoded together; lower it when the device runs out of memory")
+        check_count("--res", self.res, optional=True,
+                    hint="leave --res out for the checkpoint's own resolution, or pass 224, 448 "
+                         "or 896")
+
 
 @dataclass(frozen=True, kw_only=True)
 class RunConfig:
@@ -44,6 +67,8 @@ class RunConfig:
     where a task has one and the files otherwise ("auto", the default without a data_dir).
     `demo` evaluates the bundled demo model (when no checkpoint is given) on the demo data,
     written on first use to `data_dir` (default ~/.cache/pgeval/demo-data).
+    `allow_outside_data_dir` lets data files name images outside `data_dir` (`../`, absolute
+    paths), refused otherwise.
     """
 
     tasks: tuple[str, ...]
@@ -56,3 +81,9 @@ class RunConfig:
     catalog: TaskCatalog | None = None
     progress: bool = True
     demo: bool = False
+    allow_outside_data_dir: bool = False
+
+    def __post_init__(self) -> None:
+        check_count("--limit", self.limit, optional=True,
+                    hint="--limit N runs the first N examples of each task; leave it out to run "
+                         "them all")

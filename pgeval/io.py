@@ -5,9 +5,11 @@ this module, not the data sources."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,40 @@ def _not_utf8(data: bytes) -> str | None:
     return None
 
 
+def not_a_file(path: str | Path) -> str:
+    """Why `path` cannot be read as a file, to follow a noun in a message ("image not found"):
+    not found, a folder, a broken link, a symbolic link loop, a named pipe (FIFO), a socket or a
+    device (reading these would block, or never end)."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "is a symbolic link to a missing file" if path.is_symlink() else "not found"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "is a symbolic link loop (following it leads back to itself)"
+        return f"cannot be read: {e.strerror or e}"
+    if stat.S_ISDIR(mode):
+        return "is a folder, expected a file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a regular file: pgeval reads whole files"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a regular file"
+    return "is not a regular file"
+
+
+def check_file(path: str | Path, what: str = "file", **where: Any) -> Path:
+    """`path` when it is a regular file (or a link to one); otherwise an InputError saying what
+    it is instead (pgeval.io.not_a_file), naming `what` it should be (the path, and `where` it
+    was named: line, example_id, hint)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {not_a_file(path)}", **{"path": str(path), **where})
+    return path
+
+
 def read_text(path: Path, *, utf8_bom: bool = False) -> str:
     """A text input file's contents. Every reader of input files (JSON, JSONL, TOML, CSV) goes
     through here, so each problem reads the same: a missing file, a folder, a byte-order mark or
@@ -39,12 +75,9 @@ def read_text(path: Path, *, utf8_bom: bool = False) -> str:
 
     `utf8_bom`: the format's official files begin with a UTF-8 byte-order mark (the ICDAR Robust
     Reading ground truth does), so one is accepted and dropped; UTF-16/32 are still refused."""
+    check_file(path)
     try:
         data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise InputError("this is a folder, expected a file", path=str(path)) from None
-    except FileNotFoundError:
-        raise InputError("file not found", path=str(path)) from None
     except OSError as e:
         raise InputError(f"cannot read the file: {e.strerror or e}", path=str(path)) from None
     if utf8_bom and data.startswith(b"\xef\xbb\xbf"):
@@ -61,17 +94,44 @@ def read_text(path: Path, *, utf8_bom: bool = False) -> str:
                          hint=SAVE_AS_UTF8) from None
 
 
+# A \uXXXX escape of a UTF-16 surrogate that is not half of a pair: JSON parses it, but it is not
+# a character, and no UTF-8 file can hold it.
+LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|"
+                            r"(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _loads(text: str, path: Path, line: int | None = None, hint: str | None = None) -> Any:
+    """The JSON value of a file's text, or of its line `line` (JSON Lines): a syntax error, nesting
+    too deep for the parser, or a string holding a lone surrogate is an error naming the line."""
+    first_line = line or 1
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path=str(path),
+                         line=first_line + e.lineno - 1, hint=hint) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read (thousands of brackets)", path=str(path),
+                         line=line,
+                         hint="write the data flat: lists of objects of strings and numbers") from None
+    lone = LONE_SURROGATE.search(text)
+    if lone is not None:
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(f"the string escape {lone[0]} is half of a UTF-16 surrogate pair, not "
+                             "a character", path=str(path),
+                             line=first_line + text.count("\n", 0, lone.start()),
+                             hint="fix the program that wrote the file so it writes whole "
+                                  "characters (e.g. text.encode('utf-8', 'replace'))") from None
+    return value
+
+
 def read_json(path: Path) -> Any:
     """Parse a JSON file; an empty file or a syntax error names the file (and line and column)."""
     text = read_text(path)
     if not text.strip():
         raise InputError("empty file, expected a JSON document", path=str(path))
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(
-            f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=e.lineno
-        ) from None
+    return _loads(text, path)
 
 
 def read_jsonl(path: Path, keep: Callable[[str], bool] | None = None, *, objects: bool = False,
@@ -92,12 +152,8 @@ def read_jsonl(path: Path, keep: Callable[[str], bool] | None = None, *, objects
         lines += 1
         if keep is not None and not keep(line):
             continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path=str(path), line=lineno,
-                             hint="JSON Lines: one complete JSON value per line") from None
-        rows.append((lineno, value))
+        rows.append((lineno, _loads(line, path, lineno,
+                                    hint="JSON Lines: one complete JSON value per line")))
     if not lines and not allow_empty:
         raise InputError("empty file, expected one JSON object per line", path=str(path))
     if objects:
@@ -110,10 +166,11 @@ def read_jsonl(path: Path, keep: Callable[[str], bool] | None = None, *, objects
 def atomic_write_text(path: Path, text: str) -> None:
     """Write through a temporary file and rename, so readers never see half a file; a failed
     write (a full disk) leaves the previous file as it was and raises a WriteError."""
+    data = text.encode("utf-8")  # before the temporary file exists: text that is not UTF-8 leaves none
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         tmp.replace(path)
@@ -121,6 +178,9 @@ def atomic_write_text(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
         raise WriteError(str(path), e, kept="the file is as it was before; free space (or fix "
                          "the disk) and rerun the same command") from None
+    except BaseException:  # an interrupt: no temporary file is left behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def output_folder(path: str | Path, option: str, file: str | Path | None = None) -> Path:

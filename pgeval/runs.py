@@ -33,6 +33,7 @@ predictions/<task>.jsonl: one {"id", "prediction", "score", "slice"} per scored 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +144,33 @@ def write_results(directory: Path, header: Mapping[str, Any], tasks: Mapping[str
     return path
 
 
+HAND_EDITED = ("pgeval writes this file itself: rerun the task, or restore the file (was it "
+               "edited by hand?)")
+
+
+def _check_metrics(task: str, metrics: Any, results: Path) -> None:
+    """Every report and the gate read metrics through here, under one rule: each value is a
+    finite JSON number (not a string such as "48.6", not NaN)."""
+    if not isinstance(metrics, dict):
+        raise InputError(f"task {task!r}: 'metrics' must be a JSON object, got {metrics!r:.40}",
+                         path=str(results), hint=HAND_EDITED)
+    for key, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"task {task!r}: metric {key!r} is {json.dumps(value)[:40]}, not a "
+                             "number", path=str(results), hint=HAND_EDITED)
+        if not math.isfinite(value):
+            raise InputError(f"task {task!r}: metric {key!r} is {value}, not a finite number",
+                             path=str(results), hint=HAND_EDITED)
+
+
+def _check_model(model: dict[str, Any], results: Path) -> None:
+    """The model fields reports use: `res`, a resolution in pixels (or null)."""
+    res = model.get("res")
+    if res is not None and (isinstance(res, bool) or not isinstance(res, int) or res < 1):
+        raise InputError(f"model.res is {json.dumps(res)[:40]}, not a resolution in pixels",
+                         path=str(results), hint=HAND_EDITED)
+
+
 def load_run(path: str | Path) -> Run:
     """Read a run directory, or a results.json file, written by `pgeval run`."""
     path = Path(path)
@@ -158,11 +186,13 @@ def load_run(path: str | Path) -> Run:
         if not isinstance(data.get(key, {}), dict):
             raise InputError(f"{key!r} must be a JSON object, got {type(data[key]).__name__}",
                              path=str(results))
+    _check_model(data.get("model", {}), results)
     tasks = {}
     for name, t in data.get("tasks", {}).items():
         if not isinstance(t, dict):
             raise InputError(f"task {name!r}: its record must be a JSON object, got {t!r:.40}",
                              path=str(results))
+        _check_metrics(name, t.get("metrics", {}), results)
         try:
             tasks[name] = TaskRecord(name=name, **{**t, "skipped_ids": tuple(t.get("skipped_ids", ()))})
         except TypeError as e:

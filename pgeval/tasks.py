@@ -4,6 +4,7 @@ points (an entry point names a folder path, or a callable returning one)."""
 
 from __future__ import annotations
 
+import math
 import re
 import string
 import tomllib
@@ -116,13 +117,85 @@ def same_split(a: str, b: str) -> bool:
     return re.sub(r"[\s_-]", "", a.lower()) == re.sub(r"[\s_-]", "", b.lower())
 
 
-def _require(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "a whole number", float: "a number", list: "a list",
+             dict: "a table", bool: "true or false"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _require(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str,
+             default: Any = None) -> Any:
+    """`table[key]` of type `kind` (`default` when absent and a default is given)."""
     if key not in table:
+        if default is not None:
+            return default
         raise InputError(f"missing key {key!r}", path=where)
     value = table[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-        raise InputError(f"key {key!r} must be {kind}, got {value!r}", path=where)
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kinds):
+        raise InputError(f"key {key!r} must be {_kind_name(kind)}, got {value!r}", path=where)
     return value
+
+
+def _positive(table: Mapping[str, Any], key: str, where: str, default: int | None = None) -> int:
+    value = _require(table, key, int, where, default)
+    if value < 1:
+        raise InputError(f"key {key!r} must be 1 or more, got {value!r}", path=where,
+                         hint="max_decode_len is the most tokens decoded per example, beam_size "
+                              "1 decodes greedily")
+    return value
+
+
+def _strings(table: Mapping[str, Any], key: str, where: str, *, empty: bool = True) -> tuple[str, ...]:
+    values = _require(table, key, list, where, [] if empty else None)
+    if not all(isinstance(v, str) for v in values) or (not empty and not values):
+        raise InputError(f"key {key!r} must be a {'' if empty else 'non-empty '}list of strings, "
+                         f"got {values!r}", path=where)
+    return tuple(values)
+
+
+def _prompt(data: Mapping[str, Any], where: str) -> str:
+    """The prompt template, which str.format must be able to fill: `{field}`s, and `{{`/`}}`
+    for literal braces."""
+    prompt = _require(data, "prompt", str, where)
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(prompt) if f is not None]
+    except ValueError as e:
+        raise InputError(f"prompt {prompt!r} is not a template: {e}", path=where,
+                         hint="fields are written {question}; a literal brace is written {{ or }}"
+                         ) from None
+    if "" in fields or any(not f.isidentifier() for f in fields):
+        raise InputError(f"prompt {prompt!r} has a field that is not a name: {fields}", path=where,
+                         hint="fields are written {question}; a literal brace is written {{ or }}")
+    return prompt
+
+
+PUBLISHED_KEYS = {"card": str, "model": str, "res": int, "key": str, "value": (int, float),
+                  "split": str, "data_split": str}
+
+
+def _published(entries: Any, where: str) -> tuple[Published, ...]:
+    """The [[published]] tables, every field checked (a value of "abc" would fail only when a
+    report compares with it)."""
+    if not isinstance(entries, list):
+        raise InputError(f"published must be a list of tables ([[published]]), got {entries!r}",
+                         path=where)
+    out = []
+    for i, p in enumerate(entries):
+        at = f"{where} [[published]] entry {i}"
+        if not isinstance(p, dict):
+            raise InputError(f"must be a table, got {p!r}", path=at)
+        unknown = sorted(set(p) - set(PUBLISHED_KEYS))
+        if unknown:
+            raise InputError(f"unknown key(s) {unknown}", path=at, hint=f"known: {list(PUBLISHED_KEYS)}")
+        fields = {k: _require(p, k, kind, at) for k, kind in PUBLISHED_KEYS.items()
+                  if k != "data_split" or k in p}
+        if fields["res"] < 1 or not math.isfinite(fields["value"]):
+            raise InputError(f"res must be 1 or more and value a finite number, got res "
+                             f"{fields['res']!r} and value {fields['value']!r}", path=at)
+        out.append(Published(**{**fields, "value": float(fields["value"])}))
+    return tuple(out)
 
 
 def _video(table: Any, where: str) -> VideoSampling:
@@ -173,33 +246,28 @@ def parse_task(data: Mapping[str, Any], path: Path) -> TaskSpec:
     if data.get("resize", "antialias") not in RESIZES:
         raise InputError(f"resize must be one of {RESIZES}, got {data['resize']!r}", path=where,
                          hint="see pgeval/model/images.py for what each does")
-    published = []
-    for i, p in enumerate(data.get("published", [])):
-        try:
-            published.append(Published(**p))
-        except TypeError as e:
-            raise InputError(f"published entry {i}: {e}", path=where) from None
+    args = _require(scoring, "args", dict, where + " [scoring]", {})
     spec = TaskSpec(
         name=name,
-        title=data.get("title", name),
-        description=data.get("description", ""),
+        title=_require(data, "title", str, where, name),
+        description=_require(data, "description", str, where, ""),
         family=family,
         metric=_require(data, "metric", str, where),
         card_metric=_card_metric(data.get("card_metric", {}), where),
-        prompt=_require(data, "prompt", str, where),
-        max_decode_len=_require(data, "max_decode_len", int, where),
-        beam_size=data.get("beam_size", 1),
+        prompt=_prompt(data, where),
+        max_decode_len=_positive(data, "max_decode_len", where),
+        beam_size=_positive(data, "beam_size", where, 1),
         source=_require(data_table, "source", str, where + " [data]"),
-        data_dir=data_table.pop("dir", name),
+        data_dir=_require(data_table, "dir", str, where + " [data]", name),
         split=_require(data_table, "split", str, where + " [data]"),
-        source_args={k: v for k, v in data_table.items() if k not in ("source", "split")},
+        source_args={k: v for k, v in data_table.items() if k not in ("source", "split", "dir")},
         hub=hub,
         adapter=_require(scoring, "adapter", str, where + " [scoring]"),
-        adapter_args=scoring.get("args", {}),
+        adapter_args=args,
         aggregate=aggregate,
-        mean_excluding=tuple(scoring.get("mean_excluding", ())),
-        keys=tuple(_require(scoring, "keys", list, where + " [scoring]")),
-        published=tuple(published),
+        mean_excluding=_strings(scoring, "mean_excluding", where + " [scoring]"),
+        keys=_strings(scoring, "keys", where + " [scoring]", empty=False),
+        published=_published(data.get("published", []), where),
         video=_video(data["video"], where) if "video" in data else None,
         resize=data.get("resize", "antialias"),
         path=path,

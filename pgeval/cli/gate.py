@@ -6,7 +6,7 @@ import json
 
 import click
 
-from pgeval.cli.options import tasks_dir_option
+from pgeval.cli.options import FiniteRange, tasks_dir_option
 from pgeval.cli.report import data_dir_option, report_to
 from pgeval.gate.compare import compare
 from pgeval.reports.gate_report import render_gate
@@ -18,10 +18,10 @@ from pgeval.tasks import TaskCatalog
 @click.option("--baseline", required=True, type=click.Path(),
               help="Baseline run directory, or its results.json.")
 @click.option("--current", required=True, type=click.Path(), help="Run directory to check.")
-@click.option("--max-drop", type=click.FloatRange(min=0), default=None,
+@click.option("--max-drop", type=FiniteRange(min=0), default=None,
               help="Fail when a metric drops by more than this many points (default: fail on a "
                    "statistically significant drop).")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+@click.option("--alpha", type=FiniteRange(0, 1, min_open=True, max_open=True), default=0.05,
               show_default=True, help="Significance level; intervals are at 1 - alpha.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,

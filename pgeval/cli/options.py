@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 tasks_dir_option = click.option(
     "--tasks-dir", "tasks_dirs", multiple=True, type=click.Path(file_okay=False),
     help="Extra folder of task spec files (repeatable); its tasks replace built-ins of the same name.",
 )
+
+
+class FiniteRange(click.FloatRange):
+    """A number in a range, NaN and infinities refused (click's FloatRange lets NaN through: no
+    comparison with NaN is false). A refusal is a usage error: exit 2."""
+
+    name = "finite number"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number ({self._describe_range()}).", param, ctx)
+        return number
 
 
 def resource_options(fn):

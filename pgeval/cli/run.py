@@ -68,6 +68,9 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
                    "submission file instead of scores.")
 @click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
               help="A missing or corrupt image stops the run, or is skipped and counted.")
+@click.option("--allow-outside-data-dir", is_flag=True,
+              help="Read images that a data file names outside --data-dir (through ../ or an "
+                   "absolute path); refused by default.")
 @resource_options
 @click.option("--demo", is_flag=True,
               help="Evaluate the bundled demo model on synthetic benchmarks (no download needed).")
@@ -78,7 +81,7 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
                 process_id: int | None, auto_distributed: bool, data_dir: str | None,
                 source: str | None, out: str | None, limit: int | None, splits: str | None, on_error: str,
                 vae: str | None, toxicity_scorer: str | None, entailment_judge: str | None,
-                radgraph_scorer: str | None, demo: bool) -> None:
+                radgraph_scorer: str | None, demo: bool, allow_outside_data_dir: bool) -> None:
     """Evaluate a checkpoint on tasks; write results.json, predictions/ and model_card.md."""
     from pgeval.reports.card import write_model_card
     from pgeval.run.evaluation import run_evaluation
@@ -89,8 +92,9 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
                           batch_size=batch_size, dtype=dtype, mesh=mesh, coordinator=coordinator,
                           num_processes=num_processes, process_id=process_id,
                           auto_distributed=auto_distributed)
-    config = RunConfig(tasks=tasks, catalog=catalog, data_dir=data_dir, source=source, out=out, limit=limit,
-                       splits=splits, on_error=on_error, demo=demo)
+    config = RunConfig(tasks=tasks, catalog=catalog, data_dir=data_dir, source=source, out=out,
+                       limit=limit, splits=splits, on_error=on_error, demo=demo,
+                       allow_outside_data_dir=allow_outside_data_dir)
     resources = Resources(vae=vae, toxicity_scorer=toxicity_scorer,
                           entailment_judge=entailment_judge, radgraph_scorer=radgraph_scorer)
     run = run_evaluation(engine, config, resources, log=lambda m: click.echo(m, err=True))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -88,6 +91,8 @@ class FileSource(DataSource):
         pattern = self.image_pattern(split)
         if pattern is None:
             return ()
+        for extra in each or ({},):
+            _check_name_fields(pattern, {**record, **extra}, where or {})
         try:
             return tuple(pattern.format_map({**record, **extra}) for extra in each or ({},))
         except KeyError as e:
@@ -96,3 +101,17 @@ class FileSource(DataSource):
         except (IndexError, ValueError, AttributeError, TypeError) as e:
             raise InputError(f"the images pattern {pattern!r} of split {split!r} does not fit the "
                              f"record: {e}", **(where or {})) from None
+
+
+def _check_name_fields(pattern: str, record: Mapping[str, Any], where: Mapping[str, Any]) -> None:
+    """The record's values that fill an image name must be non-empty strings or numbers: a null
+    would make the image "None", a list its text."""
+    for _, name, _, _ in string.Formatter().parse(pattern):
+        key = re.split(r"[.\[]", name)[0] if name else None
+        if not key or key not in record:
+            continue  # a missing key is reported by the pattern's own formatting
+        value = record[key]
+        if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+            raise InputError(f"{key!r} is {json.dumps(value, default=str)}, not an image name (the images "
+                             f"pattern is {pattern!r})", **where,
+                             hint="each record needs its image's file name (or id)")

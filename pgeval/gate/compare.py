@@ -28,7 +28,7 @@ from pgeval.gate.stats import (
     reported_matches,
     weights_for_key,
 )
-from pgeval.runs import RESULTS, Run, TaskRecord
+from pgeval.runs import Run, TaskRecord
 
 Verdict = Literal["ok", "drop", "significant drop", "rise", "significant rise", "not graded",
                   "not compared"]
@@ -105,14 +105,8 @@ def level(alpha: float) -> str:
     return f"{100 * (1 - alpha):g}%"
 
 
-def _metrics(record: TaskRecord, run: Run) -> dict[str, float]:
-    where = str(run.directory / RESULTS)
-    if not isinstance(record.metrics, dict):
-        raise InputError(f"task {record.name!r}: metrics is not an object", path=where)
-    for key, value in record.metrics.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"task {record.name!r}: metric {key!r} is {value!r}, not a number",
-                             path=where)
+def _metrics(record: TaskRecord) -> dict[str, float]:
+    """The task's metrics as floats (load_run checked that each is a finite number)."""
     return {k: float(v) for k, v in record.metrics.items()}
 
 
@@ -187,7 +181,7 @@ def _source_words(source: dict[str, Any]) -> str:
 def _compare_task(task: str, baseline: Run, current: Run, *, max_drop: float | None, alpha: float,
                   n_resamples: int, seed: int, notes: list[str]) -> list[GateRow]:
     b_rec, c_rec = baseline.tasks[task], current.tasks[task]
-    b, c = _metrics(b_rec, baseline), _metrics(c_rec, current)
+    b, c = _metrics(b_rec), _metrics(c_rec)
     keys = [*b, *(k for k in c if k not in b)]
     if b_rec.split != c_rec.split:
         notes.append(f"{task}: split {b_rec.split!r} in the baseline but {c_rec.split!r} in the "
@@ -244,7 +238,7 @@ def compare(baseline: Run, current: Run, *, max_drop: float | None, alpha: float
             continue
         side, run = ("baseline", baseline) if task in baseline.tasks else ("current", current)
         notes.append(f"{task}: only in the {side} run; not compared")
-        metrics = _metrics(run.tasks[task], run)
+        metrics = _metrics(run.tasks[task])
         b, c = (metrics, {}) if side == "baseline" else ({}, metrics)
         rows += _not_compared(task, list(metrics), b, c)
     if not any(r.delta is not None for r in rows):

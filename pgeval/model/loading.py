@@ -197,9 +197,30 @@ def load_checkpoint(path: str | Path | Located, *, dtype: str = "float32", res: 
     np_dtype = numpy_dtype(dtype)
     found = path if isinstance(path, Located) else locate(path, base=base)
     load = load_hf if found.kind == "hf" else load_npz
-    checkpoint = load(found.path, np_dtype, res, place or _default_place, found.adapter)
+    checkpoint = load(found.path, np_dtype, res, _finite(place or _default_place, found.path),
+                      found.adapter)
     if found.adapter is None:
         return dataclasses.replace(checkpoint, record=found.record())
     return dataclasses.replace(checkpoint, format=f"lora adapter on {checkpoint.format}",
                                files=[*checkpoint.files, *found.adapter.files],
                                record=found.record())
+
+
+CHUNK = 1 << 20  # elements checked at once: a 4 MB temporary, whatever the tensor's size
+
+
+def _finite(place: Place, where: Path) -> Place:
+    """`place`, refusing a tensor that holds NaN or infinite values (checked on the host as it
+    streams in, a chunk at a time): such weights decode nonsense at full speed, with no other
+    sign."""
+    def checked(key: str, a: np.ndarray) -> Any:
+        flat = a.reshape(-1)
+        if not all(np.isfinite(flat[i : i + CHUNK]).all() for i in range(0, flat.size, CHUNK)):
+            bad = sum(int(np.count_nonzero(~np.isfinite(flat[i : i + CHUNK])))
+                      for i in range(0, flat.size, CHUNK))
+            raise InputError(f"tensor {key} holds {bad} NaN or infinite value(s) out of "
+                             f"{flat.size}", path=str(where),
+                             hint="the checkpoint is damaged or its training diverged; use "
+                                  "another one")
+        return place(key, a)
+    return checked

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pgeval.errors import InputError
+from pgeval.io import check_file
 from pgeval.model import lora
 from pgeval.model.refusals import refuse_unrunnable
 from pgeval.model.sources import Source, resolve_source
@@ -32,8 +33,7 @@ def locate_checkpoint(path: str | Path) -> tuple[str, Path]:
                 "not a checkpoint folder: expected config.json + *.safetensors (Hugging Face) "
                 f"or exactly one .npz (big_vision), found {len(npz)} .npz files", path=str(path))
         path = npz[0]
-    if not path.is_file():
-        raise InputError("checkpoint not found", path=str(path), hint=CHECKPOINT_HINT)
+    check_file(path, "checkpoint", hint=CHECKPOINT_HINT)
     if path.suffix != ".npz":
         raise InputError("a checkpoint file must be a big_vision .npz", path=str(path),
                          hint=CHECKPOINT_HINT)

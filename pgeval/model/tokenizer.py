@@ -12,6 +12,7 @@ from pathlib import Path
 import sentencepiece as spm
 
 from pgeval.errors import InputError
+from pgeval.io import check_file
 
 
 class Tokenizer:
@@ -20,9 +21,8 @@ class Tokenizer:
         if path.is_dir():
             raise InputError("--tokenizer is a directory, not a SentencePiece model file",
                              path=str(path), hint="pass the .model file itself")
-        if not path.is_file():
-            raise InputError("tokenizer model not found", path=str(path),
-                             hint="pass --tokenizer FILE or put tokenizer.model in the checkpoint folder")
+        check_file(path, "tokenizer model",
+                   hint="pass --tokenizer FILE or put tokenizer.model in the checkpoint folder")
         try:
             self.sp = spm.SentencePieceProcessor(model_file=str(path))
         except (RuntimeError, OSError) as e:

@@ -139,12 +139,7 @@ def published_model(run: Run) -> tuple[str, int | None]:
     """The card's name for the run's model, e.g. ("3b-pt", 224), ("3b-mix", 448); size None
     counts as 3b."""
     size = run.model.get("size") or "3b"
-    res = run.model.get("res")
-    try:
-        res = int(res) if res is not None else None
-    except (TypeError, ValueError):
-        res = None
-    return f"{size}-{checkpoint_kind(run)}", res
+    return f"{size}-{checkpoint_kind(run)}", run.model.get("res")  # checked by load_run
 
 
 def published_entry(spec: TaskSpec, reference: str, model: str, res: int | None,

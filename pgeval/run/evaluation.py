@@ -141,7 +141,8 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
     data_dir = local_data_dir(run_config, tasks)
     source = run_config.source or ("files" if run_config.data_dir else "auto")
     plans = plan_tasks(tasks, data_dir, limit=limit, catalog=run_config.catalog,
-                       splits=parse_splits(run_config.splits, tasks), source=source)
+                       splits=parse_splits(run_config.splits, tasks), source=source,
+                       allow_outside_data_dir=run_config.allow_outside_data_dir)
     check_same_data(plans)
     if run_config.on_error == "fail":
         check_images(plans)
@@ -150,6 +151,7 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
         raise InputError(f"{', '.join(needs_vae)} decode masks with big_vision's vae-oid.npz, "
                          "which was not found", hint="pass --vae path/to/vae-oid.npz, or put it "
                          "beside the checkpoint")
+    checkpoint_config(found, engine_config.res)  # the checkpoint and --res, before the lock
     on_lead(directory.lock)
     engine = load_engine(engine_config, found)
     if run_config.demo:

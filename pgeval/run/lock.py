@@ -4,11 +4,15 @@ that writes the directory for as long as it runs.
 The lock is the kernel's (`flock`), so it goes when its process ends, however it ends: a SIGKILL
 or a crash never leaves a stale lock. The file itself stays (removing it would let two processes
 lock two different files of the same name); it records who holds, or last held, the lock, which
-is what a refused second run prints.
+is what a refused second run prints. One exception: a run that created its directory and stops
+before writing anything else (a bad option, a corrupt checkpoint) takes the directory away
+again, so a failed first try leaves no folder holding only a lock. A process that locked that
+removed file sees its inode gone from the folder and is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import json
@@ -38,6 +42,29 @@ def _describe(text: str) -> str:
         return "a process that has not yet written its pid"
 
 
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether the open lock file `fd` is still the one at `path`."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _remove_if_unused(directory: Path) -> None:
+    """Remove a run directory that holds nothing but its lock and empty folders. Called with
+    the lock held, so no other run takes the file meanwhile; a file written meanwhile keeps the
+    folder."""
+    entries = list(directory.iterdir())
+    if not all(e.name == LOCK_FILE or (e.is_dir() and not any(e.iterdir())) for e in entries):
+        return
+    (directory / LOCK_FILE).unlink()
+    with contextlib.suppress(OSError):
+        for e in entries:
+            if e.name != LOCK_FILE:
+                e.rmdir()
+        directory.rmdir()
+
+
 class RunLock:
     """`with RunLock(directory):` holds the directory's lock, or raises an InputError naming the
     directory and the holder's pid and host. The directory is created if need be."""
@@ -45,8 +72,10 @@ class RunLock:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self._fd: int | None = None
+        self._created = False
 
     def acquire(self) -> None:
+        self._created = not self.directory.exists()
         output_folder(self.directory, "--out")
         path = self.directory / LOCK_FILE
         try:
@@ -63,12 +92,18 @@ class RunLock:
                              path=str(self.directory),
                              hint="wait for it to end (the lock goes with its process), or pass "
                                   "another --out") from None
+        if not _same_file(fd, path):  # a run that gave this fresh directory up removed its lock
+            os.close(fd)
+            raise InputError("another pgeval run was creating this run directory and gave it up",
+                             path=str(self.directory), hint="rerun the same command")
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(_holder()) + "\n").encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
+            if self._created:
+                _remove_if_unused(self.directory)
             os.close(self._fd)  # closing the only descriptor releases the lock
             self._fd = None
 

@@ -136,12 +136,30 @@ def _hub_plan(spec: TaskSpec) -> tuple[HubSource, list[Example]]:
     return source, source.load(copy.root, spec.split)
 
 
+def outside(path: Path, folder: Path) -> bool:
+    """Whether `path`, as written (`..` resolved, links not followed: a data folder may link to
+    a shared image folder), leads out of `folder`."""
+    base = os.path.normpath(os.path.abspath(folder))
+    return os.path.commonpath([base, os.path.normpath(os.path.abspath(path))]) != base
+
+
+def _check_inside(plan: TaskPlan, example: Example, data_dir: Path) -> None:
+    for name, path in zip(example.images, plan.media_paths(example), strict=True):
+        if outside(path, data_dir):
+            raise InputError(f"task {plan.spec.name}: the {plan.media} path {name!r} leads outside "
+                             f"--data-dir {data_dir}", example_id=example.id,
+                             hint="a data file names files under its --data-dir; pass "
+                                  "--allow-outside-data-dir if this one is meant to reach further")
+
+
 def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None,
-               catalog: TaskCatalog | None = None,
-               splits: Mapping[str, str] | None = None, source: str = "files") -> list[TaskPlan]:
+               catalog: TaskCatalog | None = None, splits: Mapping[str, str] | None = None,
+               source: str = "files", allow_outside_data_dir: bool = False) -> list[TaskPlan]:
     """Load and check every task's data (specs from `catalog`, default the built-in ones; on the
     split `splits` names, else its own) from the official files under `data_dir` or from the
-    task's Hub copy, as `source` (SOURCES) chooses; raise one error listing all missing files."""
+    task's Hub copy, as `source` (SOURCES) chooses; raise one error listing all missing files.
+    An image path of the official files leading outside `data_dir` (`../`, an absolute path) is
+    an error unless `allow_outside_data_dir`."""
     catalog = catalog or TaskCatalog.load()
     specs = []
     for name in dict.fromkeys(names):
@@ -170,6 +188,8 @@ def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None
         plan = TaskPlan(spec, root, examples, {})
         present = Path.exists if spec.video else Path.is_file
         for e in examples:
+            if not allow_outside_data_dir:
+                _check_inside(plan, e, data_dir)
             missing = [p for p in plan.media_paths(e) if not present(p)]
             if missing:
                 plan.missing_images[e.id] = missing[0]

@@ -17,7 +17,7 @@ from typing import Any
 
 from pgeval.data.base import Example, SubmissionFormat
 from pgeval.errors import InputError
-from pgeval.io import read_json, read_jsonl, read_text
+from pgeval.io import check_file, read_json, read_jsonl, read_text
 
 PGEVAL_FORMAT = SubmissionFormat("id", "prediction")
 
@@ -57,8 +57,7 @@ def _whole_json(path: Path) -> Any:
 def read_predictions(path: str | Path, official: SubmissionFormat | None) -> dict[str, Located]:
     """Read a predictions file into {id: Located}; ids are compared as strings."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError("predictions file not found", path=str(path))
+    check_file(path, "predictions file")
     formats = [f for f in (official, PGEVAL_FORMAT) if f is not None]
     out: dict[str, Located] = {}
     for where, record in _entries(path):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pgeval.data import Example
-from pgeval.io import output_folder
+from pgeval.io import atomic_write_text, output_folder
 from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.scoring.examples import load_examples
 from pgeval.scoring.predictions import align_predictions, read_predictions
@@ -125,9 +125,7 @@ def write_per_example(result: TaskResult, out_dir: str | Path) -> Path:
     """Write `<out_dir>/<task>.<split>.jsonl`: id, prediction and score per example."""
     out_dir = output_folder(out_dir, "--out")
     path = out_dir / f"{result.task}.{result.split}.jsonl"
-    tmp = path.with_suffix(".jsonl.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for i, p, s in zip(result.ids, result.predictions, result.per_example, strict=True):
-            f.write(json.dumps({"id": i, "prediction": p, "score": s}, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    atomic_write_text(path, "".join(
+        json.dumps({"id": i, "prediction": p, "score": s}, ensure_ascii=False) + "\n"
+        for i, p, s in zip(result.ids, result.predictions, result.per_example, strict=True)))
     return path
