@@ -1,6 +1,7 @@
 """Reading and writing the files pgeval is given and writes: input text checked for encoding (with
 the file and line of a problem), JSON and JSON Lines, atomic writes, output folders, and the
-natural sort order of numbered file names. Everything that only reads or writes files imports
+natural sort order of numbered file names, and progress bars (which a log file gets as lines).
+Everything that only reads or writes files imports
 this module, not the data sources."""
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pgeval.errors import InputError, WriteError
 
@@ -206,3 +208,33 @@ def output_folder(path: str | Path, option: str, file: str | Path | None = None)
 def natural_key(name: str) -> list[int | str]:
     """Sort key that orders numbered names as numbers: frame_2 before frame_10."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+LOG_EVERY_S = 10.0  # how often a progress bar writes a line when stderr is not a terminal
+
+
+class _Lines:
+    """A text stream for a progress bar writing where no terminal redraws it (a CI log, a SLURM
+    output file): each redraw (carriage return, bar, padding) becomes one line of its own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        text = text.replace("\r", "").rstrip()
+        if text:
+            self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(iterable: Iterable | None = None, **options: Any) -> Any:
+    """A tqdm progress bar on stderr (tqdm's `options`): redrawn in place on a terminal; anywhere
+    else one line every LOG_EVERY_S seconds, and the last, instead of one line that grows by a
+    redraw at every update."""
+    from tqdm import tqdm
+
+    if sys.stderr.isatty():
+        return tqdm(iterable, dynamic_ncols=True, **options)
+    return tqdm(iterable, file=_Lines(sys.stderr), mininterval=LOG_EVERY_S, ncols=100, **options)

@@ -55,7 +55,7 @@ def image_size(path: Path) -> tuple[int, int] | None:
     try:
         with PIL.Image.open(path) as image:
             return image.size
-    except OSError:  # missing, unreadable, or not an image (PIL's UnidentifiedImageError)
+    except (OSError, PIL.Image.DecompressionBombError):  # missing, unreadable, not an image, too big
         return None
 
 

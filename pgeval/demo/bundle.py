@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pgeval.demo.datasets import write_demo_data
 from pgeval.errors import InputError
+from pgeval.io import output_folder
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 RESOLUTIONS = (224, 448)
@@ -37,11 +38,13 @@ def demo_data_dir() -> Path:
     return Path(os.environ.get("PGEVAL_DEMO_DATA") or Path.home() / ".cache" / "pgeval" / "demo-data")
 
 
-def prepare_demo_data(tasks: list[str], data_dir: Path) -> Path:
-    """Write (once) the demo benchmarks the tasks need."""
+def prepare_demo_data(tasks: list[str], data_dir: Path, option: str = "--data-dir") -> Path:
+    """Write (once) the demo benchmarks the tasks need into `data_dir`, which `option` named (a
+    file there is an error naming it)."""
     unknown = [t for t in tasks if t not in SIZES]
     if unknown:
         raise InputError(f"no demo data for {', '.join(unknown)}",
                          hint=f"demo tasks: {', '.join(SIZES)}")
+    output_folder(data_dir, option)
     write_demo_data(data_dir, tasks, {t: SIZES[t] for t in tasks}, EVAL_SEED)
     return data_dir

@@ -23,13 +23,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh
-from tqdm import tqdm
 
 from pgeval.engine.batching import bucket, image_rows, plan_batches
 from pgeval.engine.beam import beam_generate
 from pgeval.engine.decode import Generated, greedy_generate
 from pgeval.engine.sharding import batch_sharding, param_sharding, parse_mesh
 from pgeval.errors import InputError
+from pgeval.io import progress_bar
 from pgeval.model.images import StoredImage, load_image
 from pgeval.model.loading import Checkpoint
 from pgeval.model.paligemma import PaliGemma
@@ -279,7 +279,7 @@ class Engine:
         Each batch pads its prefixes to its own bucket. `on_error` receives the requests whose
         image cannot be read, which are then left out instead of stopping the run.
         """
-        bar = tqdm(total=len(requests), unit="ex", disable=not progress, dynamic_ncols=True)
+        bar = progress_bar(total=len(requests), unit="ex", disable=not progress)
         start = time.perf_counter()
         pending: tuple[_Ready, Generated] | None = None
         with bar, cf.ThreadPoolExecutor(self.workers) as pool:  # the bar ends its line however we stop
@@ -289,6 +289,6 @@ class Engine:
                 if pending is not None:
                     outputs = self._outputs(*pending)
                     bar.update(len(outputs))
-                    bar.set_postfix(ex_per_s=f"{bar.n / (time.perf_counter() - start):.1f}")
+                    bar.set_postfix(ex_per_s=f"{bar.n / (time.perf_counter() - start):.1f}", refresh=False)
                     yield outputs
                 pending = launched

@@ -11,6 +11,8 @@ The resizes of big_vision's eval pipelines, chosen per task (`resize` in the tas
 from __future__ import annotations
 
 import io
+import re
+import warnings
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -20,6 +22,12 @@ from PIL import Image, UnidentifiedImageError
 from pgeval.errors import InputError
 
 RESIZES = ("antialias", "bilinear", "bilinear_float")
+
+# PIL warns, in its own words and with a source line, about an image of more than
+# Image.MAX_IMAGE_PIXELS pixels (a 12000x12000 scan), and refuses one of twice as many. pgeval
+# decodes the first silently (it only costs time: every image is resized to the model's
+# resolution) and reports the second as an unusable input (load_image).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def preprocess(image: Image.Image, res: int, resize: str = "antialias") -> np.ndarray:
@@ -74,5 +82,13 @@ def load_image(path: str | Path | StoredImage, res: int, resize: str = "antialia
             return preprocess(image, res, resize)
     except FileNotFoundError:
         raise InputError("image not found", path=str(getattr(path, "key", path))) from None
+    except Image.DecompressionBombError as e:
+        pixels = re.search(r"\((\d+) pixels\)", str(e))
+        size = f"{int(pixels[1]):,} pixels" if pixels else "too many pixels"
+        raise InputError(f"image too large to decode: {size}, over the "
+                         f"{2 * Image.MAX_IMAGE_PIXELS:,} that PIL decodes",
+                         path=str(getattr(path, "key", path)),
+                         hint="downscale it (pgeval resizes every image to the model's "
+                              "resolution), or pass --on-error skip to leave it out") from None
     except (UnidentifiedImageError, OSError) as e:
         raise InputError(f"cannot decode image: {e}", path=str(getattr(path, "key", path))) from None

@@ -93,7 +93,8 @@ def _with_demo(engine_config: EngineConfig, run_config: RunConfig) -> tuple[Engi
     data_dir = Path(run_config.data_dir or bundle.demo_data_dir())
     for turn in (0, 1):
         if (jax.process_index() == 0) == (turn == 0):
-            bundle.prepare_demo_data(list(run_config.tasks), data_dir)
+            bundle.prepare_demo_data(list(run_config.tasks), data_dir,
+                                     "--data-dir" if run_config.data_dir else "PGEVAL_DEMO_DATA")
         gather_json(None)  # every process waits for the turn to end
     return engine_config, dataclasses.replace(run_config, data_dir=data_dir)
 

@@ -23,9 +23,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from tqdm import tqdm
-
 from pgeval.errors import InputError
+from pgeval.io import progress_bar
 from pgeval.metrics.unit_score import is_unit_score
 from pgeval.toxicity.base import (
     ATTRIBUTES,
@@ -165,7 +164,7 @@ class PerspectiveScorer(ToxicityScorer):
         todo = [t for t in first_id if t.strip() and self.cache.missing(t, self.attributes)]
         if todo:
             key = self._key()
-            bar = tqdm(todo, desc="perspective", unit="text", disable=not self.progress)
+            bar = progress_bar(todo, desc="perspective", unit="text", disable=not self.progress)
             for text in bar:
                 wanted = self.cache.missing(text, self.attributes)
                 self.cache.put(text, self._analyze(text, wanted, key, first_id[text]))
