@@ -5,7 +5,10 @@ message naming the file, the line or entry, and the example id wherever the inpu
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +19,7 @@ import pytest
 from pgeval.model.config import PaliGemmaConfig
 from tests.helpers import run_cli, task_toml, write_task_file
 from tests.reports.runs_fixture import make_run
-from tests.synthetic import vqav2_with_images, write_image, write_jsonl, write_vqav2
+from tests.synthetic import docvqa_with_images, vqav2_with_images, write_image, write_jsonl, write_vqav2
 
 VQA = "vqav2"
 QUESTIONS = "v2_OpenEnded_mscoco_val2014_questions.json"
@@ -26,21 +29,27 @@ ROWS = [(1, 11, "Is it day?", ["yes"] * 10, "yes/no"), (2, 12, "How many?", ["2"
 
 @dataclass(frozen=True)
 class Env:
-    """What every case may use: its own folder, the tiny checkpoint and its tokenizer."""
+    """What every case may use: its own folder, the tiny checkpoint and its tokenizer, and
+    pytest's monkeypatch (environment variables, a device's free memory)."""
 
     tmp: Path
     npz: Path
     tokenizer: Path
     cfg: PaliGemmaConfig
+    monkeypatch: pytest.MonkeyPatch
 
 
 @dataclass(frozen=True)
 class Bad:
-    """The command line of a case, the texts its message must hold, and the exit code."""
+    """The command line of a case, the texts its message must hold, the exit code, the files
+    that must be byte for byte as they were (`kept`, their bytes read when the case was built)
+    and the paths that must not exist afterwards (`absent`)."""
 
     argv: list[str]
     names: list[str] = field(default_factory=list)
     code: int = 2
+    kept: list[Path] = field(default_factory=list)
+    absent: list[Path] = field(default_factory=list)
 
 
 CASES: list = []
@@ -862,22 +871,375 @@ def _(env: Env) -> Bad:
     folder = Path(bad.names[0])
     (folder / "adapter_model.safetensors").rename(folder / "adapter_model.bin")
     return Bad(bad.argv, [str(folder / "adapter_model.bin"), "save_pretrained"])
+# -- issue 32: inputs that overwrote files, misread options or ended in a traceback -------------
+
+
+def png_header(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header says width x height (8-bit grey) and whose pixels are missing: enough
+    for PIL to see the size when it opens the file."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    return path
+
+
+def free_memory(env: Env, gib: float) -> None:
+    """The device the engine runs on has `gib` GiB free (the check reads it before compiling)."""
+    env.monkeypatch.setattr("pgeval.engine.memory.free_bytes", lambda _device: int(gib * (1 << 30)))
+
+
+def nan_npz(env: Env) -> Path:
+    """The tiny checkpoint with one NaN in its token embeddings."""
+    npz = npz_copy(env)
+    with np.load(npz) as f:
+        arrays = dict(f)
+    key = next(k for k in arrays if k.endswith("embedder/input_embedding"))
+    arrays[key][3, 5] = np.nan
+    np.savez(npz, **arrays)
+    return npz
+
+
+def edit_results(run_dir: Path, edit: Callable[[dict], None], *, text: str | None = None) -> Path:
+    results = run_dir / "results.json"
+    data = json.loads(results.read_text())
+    edit(data)
+    results.write_text(json.dumps(data, indent=2) if text is None else text)
+    return results
+
+
+def docvqa_with_image_field(env: Env, value: object) -> Path:
+    """DocVQA data of two questions, the second naming `value` as its image."""
+    data = env.tmp / "data"
+    docvqa_with_images(data, 2)
+    path = data / "docvqa" / "val" / "val_v1.0.json"
+    raw = json.loads(path.read_text())
+    raw["data"][1]["image"] = value
+    path.write_text(json.dumps(raw))
+    return data
+
+
+def docvqa_args(env: Env, data: Path, *more: str) -> list[str]:
+    argv = run_args(env, data, *more)
+    argv[argv.index(VQA)] = "docvqa"
+    return argv
+
+
+def spec_with(env: Env, old: str, new: str) -> Path:
+    """A task spec folder whose mytask.toml has `old` replaced by `new`."""
+    text = task_toml()
+    assert old in text
+    return write_task_file(env.tmp / "specs", text.replace(old, new)).parent
+
+
+@case("infer-output-is-the-input")
+def _(env: Env) -> Bad:
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"}])
+    argv = infer_args(env, path)
+    argv[argv.index("--output") + 1] = str(path)
+    return Bad(argv, [str(path), "--output is the --input file", "pass another --output"], kept=[path])
+
+
+@case("score-out-failed-write-leaves-no-tmp")
+def _(env: Env) -> Bad:
+    out = env.tmp / "scores"
+    (out / "vqav2.val.jsonl").mkdir(parents=True)  # where the scores go: renaming onto it fails
+    return Bad(score_args(vqa_data(env), good_predictions(env), "--out", str(out)),
+               [str(out / "vqav2.val.jsonl"), "cannot write"], code=1,
+               absent=[out / "vqav2.val.jsonl.tmp"])
+
+
+@case("gate-alpha-nan-is-a-usage-error")
+def _(env: Env) -> Bad:
+    base, cur = runs(env)
+    return Bad(["gate", "--baseline", str(base), "--current", str(cur), "--alpha", "nan"],
+               ["'--alpha'", "'nan' is not a finite number", "0<x<1"])
+
+
+@case("gate-max-drop-nan-is-a-usage-error")
+def _(env: Env) -> Bad:
+    base, cur = runs(env)
+    return Bad(["gate", "--baseline", str(base), "--current", str(cur), "--max-drop", "nan"],
+               ["'--max-drop'", "'nan' is not a finite number", "x>=0"])
+
+
+@case("run-limit-minus-1")
+def _(env: Env) -> Bad:
+    argv = run_args(env, vqa_with_images(env))
+    argv[argv.index("--limit") + 1] = "-1"
+    return Bad(argv, ["--limit -1", "must be a whole number of 1 or more", "leave it out"],
+               absent=[env.tmp / "run"])
+
+
+@case("infer-beam-size-0")
+def _(env: Env) -> Bad:
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"}])
+    return Bad(infer_args(env, path, "--beam-size", "0"), ["--beam-size 0", "1 or more", "greedily"],
+               absent=[env.tmp / "out.jsonl"])
+
+
+@case("infer-beam-size-minus-3")
+def _(env: Env) -> Bad:
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"}])
+    return Bad(infer_args(env, path, "--beam-size", "-3"), ["--beam-size -3", "1 or more"])
+
+
+@case("infer-max-decode-len-0")
+def _(env: Env) -> Bad:
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"}])
+    argv = infer_args(env, path)
+    argv[argv.index("--max-decode-len") + 1] = "0"
+    return Bad(argv, ["--max-decode-len 0", "1 or more", "most tokens generated"])
+
+
+@case("infer-max-decode-len-minus-1")
+def _(env: Env) -> Bad:
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"}])
+    argv = infer_args(env, path)
+    argv[argv.index("--max-decode-len") + 1] = "-1"
+    return Bad(argv, ["--max-decode-len -1", "1 or more"])
+
+
+@case("infer-request-id-is-a-list")
+def _(env: Env) -> Bad:
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"},
+                          {"id": ["b", 2], "image": "img.png", "prefix": "caption en"}])
+    return Bad(infer_args(env, path), [f"{path}:2", "'id' must be a string or an integer",
+                                       "['b', 2]"])
+
+
+@case("run-checkpoint-with-nan-weights")
+def _(env: Env) -> Bad:
+    npz = nan_npz(env)
+    return Bad(run_args(env, vqa_with_images(env), checkpoint=npz),
+               [str(npz), "embedder/input_embedding",
+                "1 NaN or infinite value(s)", "use another one"], absent=[env.tmp / "run"])
+
+
+@case("infer-checkpoint-with-nan-weights")
+def _(env: Env) -> Bad:
+    npz = nan_npz(env)
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"}])
+    argv = infer_args(env, path)
+    argv[argv.index("--checkpoint") + 1] = str(npz)
+    return Bad(argv, [str(npz), "NaN or infinite"], absent=[env.tmp / "out.jsonl"])
+
+
+@case("table-nan-metric")
+def _(env: Env) -> Bad:
+    base, _ = runs(env)
+    results = base / "results.json"
+    results.write_text(results.read_text().replace('"accuracy": 80.0', '"accuracy": NaN'))
+    return Bad(["table", str(base)], [str(results), "task 'vqav2'", "metric 'accuracy' is nan",
+                                      "restore the file"])
+
+
+@case("table-string-metric")
+def _(env: Env) -> Bad:
+    base, _ = runs(env)
+    results = edit_results(base, lambda d: d["tasks"][VQA]["metrics"].update(accuracy="48.6"))
+    return Bad(["table", str(base)], [str(results), "metric 'accuracy' is \"48.6\", not a number"])
+
+
+@case("gate-string-metric")
+def _(env: Env) -> Bad:
+    base, cur = runs(env)
+    results = edit_results(cur, lambda d: d["tasks"][VQA]["metrics"].update(accuracy="48.6"))
+    return Bad(["gate", "--baseline", str(base), "--current", str(cur)],
+               [str(results), "metric 'accuracy' is \"48.6\", not a number"])
+
+
+@case("plot-model-res-not-a-number")
+def _(env: Env) -> Bad:
+    base, _ = runs(env)
+    results = edit_results(base, lambda d: d["model"].update(res="big"))
+    return Bad(["plot", str(base), "--out", str(env.tmp / "plots")],
+               [str(results), "model.res is \"big\", not a resolution in pixels"],
+               absent=[env.tmp / "plots"])
+
+
+@case("score-predictions-lone-surrogate")
+def _(env: Env) -> Bad:
+    p = env.tmp / "p.jsonl"
+    p.write_text('{"id": 1, "prediction": "yes"}\n{"id": 2, "prediction": "2\\ud800"}\n')
+    return Bad(score_args(vqa_data(env), p, "--out", str(env.tmp / "scores")),
+               [f"{p}:2", "\\ud800", "surrogate"], absent=[env.tmp / "scores"])
+
+
+@case("score-predictions-nested-100000-deep")
+def _(env: Env) -> Bad:
+    p = env.tmp / "p.json"
+    p.write_text("[" * 100_000 + "]" * 100_000)
+    return Bad(score_args(vqa_data(env), p), [str(p), "nested too deeply"])
+
+
+@case("infer-batch-size-100000")
+def _(env: Env) -> Bad:
+    free_memory(env, 1.0)
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"}])
+    # per example: KV cache 2 layers x 2 x 34 slots x 16 x 4 B = 8704 B, masks 32 x 34 B, image
+    # 56 x 56 x 3 x 4 B / 8 (rows), MLP hidden 32 x 2 x 128 x 4 B: 47264 B, 4.4 GiB for 100000
+    return Bad(infer_args(env, path, "--batch-size", "100000"),
+               ["--batch-size 100000 needs at least 4.4 GiB", "cpu device memory (1.0 GiB free)",
+                "for prompts of up to 4 tokens", "lower --batch-size (about 22717 fits)"],
+               absent=[env.tmp / "out.jsonl"])
+
+
+@case("infer-prompt-of-20000-words")
+def _(env: Env) -> Bad:
+    free_memory(env, 1.0)
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"},
+                          {"id": "long", "image": "img.png", "prefix": " ".join(["dog"] * 20_000)}])
+    return Bad(infer_args(env, path, "--batch-size", "2"),
+               ["id 'long'", "one example with the longest prompt (20,00", "shorten that prompt"],
+               absent=[env.tmp / "out.jsonl"])
+
+
+@case("run-image-of-20000x20000-pixels")
+def _(env: Env) -> Bad:
+    data = env.tmp / "data"
+    vqav2_with_images(data, 4)
+    image = png_header(vqa_file(data, "val2014") / "COCO_val2014_000000000100.jpg", 20_000, 20_000)
+    argv = run_args(env, data)
+    argv[argv.index("--limit") + 1] = "4"
+    return Bad(argv, [str(image), "id '1'", "image too large to decode: 400,000,000 pixels",
+                      "--on-error skip"])
+
+
+@case("run-image-of-20000x20000-pixels-skipped")
+def _(env: Env) -> Bad:
+    data = env.tmp / "data"
+    vqav2_with_images(data, 4)
+    png_header(vqa_file(data, "val2014") / "COCO_val2014_000000000100.jpg", 20_000, 20_000)
+    argv = run_args(env, data, "--on-error", "skip")
+    argv[argv.index("--limit") + 1] = "4"
+    return Bad(argv, ["vqav2 (val, n=2, 2 skipped)"], code=0)
+
+
+@case("run-demo-data-env-names-a-file")
+def _(env: Env) -> Bad:
+    demo = a_file(env)
+    env.monkeypatch.setenv("PGEVAL_DEMO_DATA", str(demo))
+    return Bad(["run", "--demo", "--tasks", VQA, "--res", "224", "--out", str(env.tmp / "run")],
+               [str(demo), "PGEVAL_DEMO_DATA must be a folder"], kept=[demo],
+               absent=[env.tmp / "run"])
+
+
+@case("tasks-max-decode-len-0")
+def _(env: Env) -> Bad:
+    folder = spec_with(env, "max_decode_len = 8", "max_decode_len = 0")
+    return Bad(["tasks", "--tasks-dir", str(folder)],
+               [str(folder / "mytask.toml"), "'max_decode_len' must be 1 or more, got 0"])
+
+
+@case("tasks-max-decode-len-negative")
+def _(env: Env) -> Bad:
+    folder = spec_with(env, "max_decode_len = 8", "max_decode_len = -4")
+    return Bad(["tasks", "--tasks-dir", str(folder)], [str(folder / "mytask.toml"), "got -4"])
+
+
+@case("tasks-prompt-unclosed-brace")
+def _(env: Env) -> Bad:
+    folder = spec_with(env, '"answer en {question}"', '"answer en {question"')
+    return Bad(["tasks", "--tasks-dir", str(folder)],
+               [str(folder / "mytask.toml"), "prompt 'answer en {question' is not a template",
+                "{{ or }}"])
+
+
+@case("tasks-published-value-abc")
+def _(env: Env) -> Bad:
+    folder = write_task_file(env.tmp / "specs", task_toml() + (
+        '\n[[published]]\ncard = "mine"\nmodel = "3b-pt"\nres = 224\nkey = "accuracy"\n'
+        'value = "abc"\nsplit = "val"\n')).parent
+    return Bad(["tasks", "--tasks-dir", str(folder)],
+               [str(folder / "mytask.toml"), "[[published]] entry 0", "'value' must be a number",
+                "'abc'"])
+
+
+@case("score-task-file-published-value-abc")
+def _(env: Env) -> Bad:
+    folder = write_task_file(env.tmp / "specs", task_toml() + (
+        '\n[[published]]\ncard = "mine"\nmodel = "3b-pt"\nres = 224\nkey = "accuracy"\n'
+        'value = "abc"\nsplit = "val"\n')).parent
+    argv = score_args(vqa_data(env), good_predictions(env), "--tasks-dir", str(folder))
+    return Bad(argv, [str(folder / "mytask.toml"), "'value' must be a number"])
+
+
+@case("run-res-0-leaves-no-run-directory")
+def _(env: Env) -> Bad:
+    return Bad(run_args(env, vqa_with_images(env), "--res", "0"), ["--res 0", "1 or more"],
+               absent=[env.tmp / "run"])
+
+
+@case("run-failing-after-the-lock-leaves-no-run-directory")
+def _(env: Env) -> Bad:
+    # vqav2's 13-token prompt (bucket 16) after 16 image tokens, 32 decoded: KV cache 16384 B,
+    # masks 2048 B and MLP hidden 32768 B per example, one 56 px image row 37632 B: a batch of 2
+    # needs 140032 B, one example 88832 B
+    free_memory(env, 100 / (1 << 20))
+    return Bad(run_args(env, vqa_with_images(env)),
+               ["--batch-size 2 needs at least 136.8 KiB of cpu device memory (100.0 KiB free)",
+                "lower --batch-size (about 1 fits)"],
+               absent=[env.tmp / "run"])
+
+
+@case("score-predictions-fifo")
+def _(env: Env) -> Bad:
+    fifo = env.tmp / "p.jsonl"
+    os.mkfifo(fifo)
+    return Bad(score_args(vqa_data(env), fifo), [str(fifo), "named pipe (FIFO)"])
+
+
+@case("score-predictions-symlink-loop")
+def _(env: Env) -> Bad:
+    loop = env.tmp / "p.jsonl"
+    loop.symlink_to(loop)
+    return Bad(score_args(vqa_data(env), loop), [str(loop), "symbolic link loop"])
+
+
+@case("infer-input-fifo")
+def _(env: Env) -> Bad:
+    fifo = env.tmp / "requests.jsonl"
+    os.mkfifo(fifo)
+    return Bad(infer_args(env, fifo), [str(fifo), "input file is a named pipe (FIFO)"])
+
+
+@case("run-image-field-null")
+def _(env: Env) -> Bad:
+    data = docvqa_with_image_field(env, None)
+    return Bad(docvqa_args(env, data), [str(data / "docvqa" / "val" / "val_v1.0.json"), "entry 1",
+                                        "'image' is null, not an image name"])
+
+
+@case("run-image-path-leaving-the-data-dir")
+def _(env: Env) -> Bad:
+    secret = env.tmp / "secret.png"
+    write_image(secret, 0)
+    data = docvqa_with_image_field(env, "../../../secret.png")
+    return Bad(docvqa_args(env, data), ["task docvqa", "id '501'", "'val/../../../secret.png'",
+                                        f"leads outside --data-dir {data}",
+                                        "--allow-outside-data-dir"], absent=[env.tmp / "run"])
 
 
 # -- the test ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def env(tmp_path, tiny_checkpoint, tiny_tokenizer) -> Env:
+def env(tmp_path, tiny_checkpoint, tiny_tokenizer, monkeypatch) -> Env:
     npz, cfg = tiny_checkpoint
-    return Env(tmp_path, npz, tiny_tokenizer, cfg)
+    return Env(tmp_path, npz, tiny_tokenizer, cfg, monkeypatch)
 
 
 @pytest.mark.parametrize("build", CASES)
 def test_bad_input_is_reported_with_its_place(build, env, monkeypatch):
     monkeypatch.chdir(env.tmp)  # anything a command writes by default stays in the case's folder
     bad = build(env)
+    before = {path: path.read_bytes() for path in bad.kept}
     result = run_cli(*bad.argv)
+    assert {path: path.read_bytes() for path in bad.kept} == before, "a kept file was changed"
+    left = [path for path in bad.absent if path.exists() or path.is_symlink()]
+    assert not left, [sorted(p.rglob("*")) if p.is_dir() else p for p in left]
     text = result.stdout + result.stderr
     assert result.exit_code == bad.code, text
     assert "Traceback" not in text

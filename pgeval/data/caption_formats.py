@@ -48,7 +48,7 @@ class CocoCaptionsSource(FileSource):
                 Example(
                     id=str(image_id),
                     references=tuple(captions[image_id]),
-                    images=self.images_for(split, img),
+                    images=self.images_for(split, img, where={"path": str(path), "index": i}),
                 )
             )
         return examples

@@ -76,7 +76,7 @@ class ChartQaSource(FileSource):
                     Example(
                         id=f"{subset}-{i}",
                         references=(label,),
-                        images=self.images_for(split, r),
+                        images=self.images_for(split, r, where={"path": str(path), "index": i}),
                         fields={"question": field_of(r, "query", path, i)},
                         slice=subset,
                     )

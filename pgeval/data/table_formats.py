@@ -25,7 +25,7 @@ class GqaSource(FileSource):
             Example(
                 id=str(qid),
                 references=(field_of(q, "answer", path, i),),
-                images=self.images_for(split, q),
+                images=self.images_for(split, q, where={"path": str(path), "index": i}),
                 fields={"question": field_of(q, "question", path, i)},
             )
             for i, (qid, q) in enumerate(data.items())
@@ -57,7 +57,7 @@ class MmvpSource(FileSource):
                 Example(
                     id=str(index),
                     references=(row["Correct Answer"],),
-                    images=self.images_for(split, row),
+                    images=self.images_for(split, row, where={"path": str(path), "line": lineno}),
                     fields={"question": row["Question"], "options": row["Options"],
                             "pair": str((index - 1) // 2)},
                 )

@@ -82,7 +82,7 @@ class VqaSource(FileSource):
                 Example(
                     id=str(qid),
                     references=answer_strings(a, annotations_path, j, str(qid)) if answered else (),
-                    images=self.images_for(split, q),
+                    images=self.images_for(split, q, where={"path": str(questions_path), "index": i}),
                     fields={"question": field_of(q, "question", questions_path, i)},
                     slice=a.get("answer_type"),
                 )
@@ -110,7 +110,7 @@ class DataListSource(FileSource):
             Example(
                 id=str(field_of(r, self.id_key, path, i)),
                 references=split_answers(self, split, r, path, i),
-                images=self.images_for(split, r),
+                images=self.images_for(split, r, where={"path": str(path), "index": i}),
                 fields={"question": field_of(r, "question", path, i)},
             )
             for i, r in enumerate(rows)
@@ -133,7 +133,7 @@ class VizWizSource(FileSource):
             Example(
                 id=str(field_of(r, "image", path, i)),
                 references=split_answers(self, split, r, path, i),
-                images=self.images_for(split, r),
+                images=self.images_for(split, r, where={"path": str(path), "index": i}),
                 fields={"question": field_of(r, "question", path, i)},
                 slice=r.get("answer_type"),
             )

@@ -34,7 +34,7 @@ class PopeSource(FileSource):
                     Example(
                         id=f"{subset}-{field_of(r, 'question_id', path, line=lineno)}",
                         references=(label,),
-                        images=self.images_for(split, r),
+                        images=self.images_for(split, r, where={"path": str(path), "line": lineno}),
                         fields={"question": field_of(r, "text", path, line=lineno)},
                         slice=subset,
                     )
@@ -58,7 +58,7 @@ class TallyQaSource(FileSource):
                 Example(
                     id=str(field_of(r, "question_id", path, i)),
                     references=(str(answer),),
-                    images=self.images_for(split, r),
+                    images=self.images_for(split, r, where={"path": str(path), "index": i}),
                     fields={"question": field_of(r, "question", path, i)},
                     slice="simple" if field_of(r, "issimple", path, i) else "complex",
                 )

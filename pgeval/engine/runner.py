@@ -21,12 +21,14 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.errors import JaxRuntimeError
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh
 
 from pgeval.engine.batching import bucket, image_rows, plan_batches
 from pgeval.engine.beam import beam_generate
 from pgeval.engine.decode import Generated, greedy_generate
+from pgeval.engine.memory import BatchShape, check_fits, out_of_memory
 from pgeval.engine.sharding import batch_sharding, param_sharding, parse_mesh
 from pgeval.errors import InputError
 from pgeval.io import progress_bar
@@ -145,6 +147,7 @@ class Engine:
         self.checkpoint_format, self.checkpoint_files = checkpoint.format, list(checkpoint.files)
         self.checkpoint_record = checkpoint.record
         self.model = PaliGemma(checkpoint.config, dtype=jnp.dtype(dtype))
+        self.dtype = dtype
         self.mesh = mesh or parse_mesh(None)
         self.params = shard_params(checkpoint.params, self.mesh)
         self.tokenizer = tokenizer
@@ -245,12 +248,28 @@ class Engine:
         tokens, logprobs, lengths = (_on_host(a)[:n] for a in generated)
         return to_outputs([r.id for r in batch.requests], tokens, logprobs, lengths, self.tokenizer)
 
-    def _batches(self, requests: Sequence[Request], pool: cf.Executor,
-                 on_error: ErrorHandler | None) -> Iterator[_Ready]:
+    def _check_fits(self, requests: Sequence[Request], tokens: Sequence[list[int]],
+                    max_decode_len: int, beam_size: int) -> None:
+        """Refuse, before anything compiles, a batch shape the device cannot hold: one check
+        per image count and prefix bucket the requests bring (pgeval.engine.memory)."""
+        data = self.mesh.shape["data"]
+        longest: dict[tuple[int, int], int] = {}
+        for i, (r, t) in enumerate(zip(requests, tokens, strict=True)):
+            key = (r.num_images, bucket(len(t)))
+            if key not in longest or len(t) > len(tokens[longest[key]]):
+                longest[key] = i
+        for (count, width), i in sorted(longest.items()):
+            shape = BatchShape(self.batch_size // data, beam_size,
+                               image_rows(1, self.batch_size, data) // data, count, width,
+                               max_decode_len)
+            check_fits(self.config, shape, self.dtype, self.batch_size,
+                       (requests[i].id, len(tokens[i])), self.mesh.devices.flat[0])
+
+    def _batches(self, requests: Sequence[Request], tokens: Sequence[list[int]],
+                 pool: cf.Executor, on_error: ErrorHandler | None) -> Iterator[_Ready]:
         """The planned batches with their images decoded, BATCHES_AHEAD of them decoding ahead
         in the pool. A request that cannot be prepared goes to `on_error` (and is left out) or
         raises."""
-        tokens = [self.tokenizer.encode_prefix(r.prefix) for r in requests]
         plan = iter(plan_batches([r.image_key for r in requests], [r.num_images for r in requests],
                                  [len(t) for t in tokens], self.batch_size))
         ahead: deque[_Planned] = deque()
@@ -279,16 +298,25 @@ class Engine:
         Each batch pads its prefixes to its own bucket. `on_error` receives the requests whose
         image cannot be read, which are then left out instead of stopping the run.
         """
+        tokens = [self.tokenizer.encode_prefix(r.prefix) for r in requests]
+        self._check_fits(requests, tokens, max_decode_len, beam_size)
         bar = progress_bar(total=len(requests), unit="ex", disable=not progress)
         start = time.perf_counter()
         pending: tuple[_Ready, Generated] | None = None
         with bar, cf.ThreadPoolExecutor(self.workers) as pool:  # the bar ends its line however we stop
-            for batch in itertools.chain(self._batches(requests, pool, on_error), [None]):
-                launched = None if batch is None else (
-                    batch, self._run_batch(batch, max_decode_len, beam_size))
-                if pending is not None:
-                    outputs = self._outputs(*pending)
+            for batch in itertools.chain(self._batches(requests, tokens, pool, on_error), [None]):
+                try:
+                    launched = None if batch is None else (
+                        batch, self._run_batch(batch, max_decode_len, beam_size))
+                    outputs = None if pending is None else self._outputs(*pending)
+                except JaxRuntimeError as e:
+                    error = out_of_memory(e, self.batch_size, max_decode_len)
+                    if error is None:
+                        raise
+                    raise error from None
+                if outputs is not None:
                     bar.update(len(outputs))
-                    bar.set_postfix(ex_per_s=f"{bar.n / (time.perf_counter() - start):.1f}", refresh=False)
+                    bar.set_postfix(ex_per_s=f"{bar.n / (time.perf_counter() - start):.1f}",
+                                    refresh=False)
                     yield outputs
                 pending = launched

@@ -17,6 +17,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import shutil
 import socket
 import sys
 from pathlib import Path
@@ -50,18 +51,24 @@ def _same_file(fd: int, path: Path) -> bool:
         return False
 
 
+def _unused(path: Path) -> bool:
+    """An empty file, or a folder of unused ones."""
+    if path.is_symlink() or not (path.is_dir() or path.is_file()):
+        return False
+    return all(_unused(p) for p in path.iterdir()) if path.is_dir() else path.stat().st_size == 0
+
+
 def _remove_if_unused(directory: Path) -> None:
-    """Remove a run directory that holds nothing but its lock and empty folders. Called with
-    the lock held, so no other run takes the file meanwhile; a file written meanwhile keeps the
-    folder."""
-    entries = list(directory.iterdir())
-    if not all(e.name == LOCK_FILE or (e.is_dir() and not any(e.iterdir())) for e in entries):
+    """Remove a run directory that holds nothing but its lock, empty files (a partial
+    predictions file before its first batch) and empty folders. Called with the lock held, so no
+    other run takes the file meanwhile; anything written meanwhile keeps the folder."""
+    entries = [e for e in directory.iterdir() if e.name != LOCK_FILE]
+    if not all(_unused(e) for e in entries):
         return
     (directory / LOCK_FILE).unlink()
     with contextlib.suppress(OSError):
         for e in entries:
-            if e.name != LOCK_FILE:
-                e.rmdir()
+            shutil.rmtree(e) if e.is_dir() else e.unlink()
         directory.rmdir()
 
 
