@@ -89,6 +89,12 @@ class TaskRecord:
     # "commit"} (a directory written before the Hub source existed read the official files)
     source: dict[str, Any] = field(default_factory=lambda: {"kind": "files"})
 
+    def value(self, key: str) -> float | None:
+        """The metric `key` as a number, None when the run has none: not measured, or NaN (a
+        metric the run could not compute; the gate leaves it uncompared)."""
+        value = self.metrics.get(key)
+        return float(value) if value is not None and math.isfinite(value) else None
+
     def direction(self, key: str) -> str:
         """"higher", "lower" or "neither": which way the metric `key` improves."""
         return self.directions.get(key, "higher")
@@ -149,8 +155,9 @@ HAND_EDITED = ("pgeval writes this file itself: rerun the task, or restore the f
 
 
 def _check_metrics(task: str, metrics: Any, results: Path) -> None:
-    """Every report and the gate read metrics through here, under one rule: each value is a
-    finite JSON number (not a string such as "48.6", not NaN)."""
+    """Every report and the gate read metrics through here, under one rule: each value is a JSON
+    number, not a string such as "48.6" (NaN, a metric that could not be computed, is a number
+    that reports show as missing: TaskRecord.value)."""
     if not isinstance(metrics, dict):
         raise InputError(f"task {task!r}: 'metrics' must be a JSON object, got {metrics!r:.40}",
                          path=str(results), hint=HAND_EDITED)
@@ -158,9 +165,6 @@ def _check_metrics(task: str, metrics: Any, results: Path) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(f"task {task!r}: metric {key!r} is {json.dumps(value)[:40]}, not a "
                              "number", path=str(results), hint=HAND_EDITED)
-        if not math.isfinite(value):
-            raise InputError(f"task {task!r}: metric {key!r} is {value}, not a finite number",
-                             path=str(results), hint=HAND_EDITED)
 
 
 def _check_model(model: dict[str, Any], results: Path) -> None:

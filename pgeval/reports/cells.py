@@ -114,8 +114,7 @@ def run_value(run: Run, spec: TaskSpec, item: Item, items: Sequence[Item]) -> fl
     key, split = item
     if record is None or not _takes_split(record.split, split, items):
         return None
-    value = record.metrics.get(key)
-    return None if value is None else float(value)
+    return record.value(key)
 
 
 def _takes_split(run_split: str, split: str | None, items: Sequence[Item]) -> bool:

@@ -78,9 +78,10 @@ def leaderboard(runs: Sequence[Run], tasks: Mapping[str, TaskSpec] | None = None
             boards[board] = []
             for run, label in zip(runs, labels, strict=True):
                 record = run.tasks.get(spec.name)
-                if record is None or record.split != split or key not in record.metrics:
+                value = None if record is None or record.split != split else record.value(key)
+                if value is None:
                     continue
-                boards[board].append((label, float(record.metrics[key]), {"n": record.n}))
+                boards[board].append((label, value, {"n": record.n}))
                 if record.direction(key) == "lower":
                     lower.add(board)
     shared = tuple(b for b, entries in boards.items() if len(entries) == len(runs) and b not in lower)

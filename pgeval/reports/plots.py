@@ -60,9 +60,9 @@ def plot_resolution(runs: Sequence[Run], spec: TaskSpec, path: Path,
     for run in runs:
         record = run.tasks.get(spec.name)
         model, res = published_model(run)
-        if record is None or key not in record.metrics or res is None:
+        value = None if record is None else record.value(key)
+        if value is None or res is None:
             continue
-        value = float(record.metrics[key])
         group = model_group(run) + ("" if record.split == spec.split else f" [{record.split}]")
         groups.setdefault(group, {})[res] = value
         demo[group] = bool(run.model.get("demo"))

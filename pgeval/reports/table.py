@@ -91,7 +91,7 @@ def _fairness_cells(run: Run, spec: TaskSpec, key: str, reference: str) -> Cells
     from pgeval.reports.fairness import format_percent
 
     record = run.tasks.get(spec.name)
-    ours = None if record is None else record.metrics.get(key)
+    ours = None if record is None else record.value(key)
     model, res = published_model(run)
     card = published_value(spec, reference, model, res, (key, None))
     return (MISSING if record is None else format_percent(ours),
