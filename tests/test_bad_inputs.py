@@ -941,6 +941,14 @@ def _(env: Env) -> Bad:
     return Bad(argv, [str(path), "--output is the --input file", "pass another --output"], kept=[path])
 
 
+@case("infer-output-is-a-hard-link-to-the-input")
+def _(env: Env) -> Bad:
+    path = requests(env, [{"id": "a", "image": "img.png", "prefix": "caption en"}])
+    link = env.tmp / "out.jsonl"
+    os.link(path, link)
+    return Bad(infer_args(env, path), [str(link), "--output is the --input file"], kept=[path])
+
+
 @case("score-out-failed-write-leaves-no-tmp")
 def _(env: Env) -> Bad:
     out = env.tmp / "scores"
@@ -1024,15 +1032,6 @@ def _(env: Env) -> Bad:
     argv = infer_args(env, path)
     argv[argv.index("--checkpoint") + 1] = str(npz)
     return Bad(argv, [str(npz), "NaN or infinite"], absent=[env.tmp / "out.jsonl"])
-
-
-@case("table-nan-metric")
-def _(env: Env) -> Bad:
-    base, _ = runs(env)
-    results = base / "results.json"
-    results.write_text(results.read_text().replace('"accuracy": 80.0', '"accuracy": NaN'))
-    return Bad(["table", str(base)], [str(results), "task 'vqav2'", "metric 'accuracy' is nan",
-                                      "restore the file"])
 
 
 @case("table-string-metric")

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 
 import pytest
 from jax.errors import JaxRuntimeError
@@ -22,6 +21,7 @@ from pgeval.engine.runner import Output
 from pgeval.model.images import load_image
 from pgeval.run.inference import write_outputs
 from tests.helpers import run_cli
+from tests.reports.runs_fixture import make_run
 from tests.synthetic import docvqa_with_images, write_image, write_jsonl
 
 
@@ -48,18 +48,31 @@ def test_a_progress_bar_in_a_log_file_is_a_line_every_few_seconds(capsys, monkey
     assert lines[0].startswith("  0%") and lines[-1].startswith("100%") and "12/12" in lines[-1]
 
 
-def test_an_image_over_pils_warning_size_decodes_without_the_warning(tmp_path, monkeypatch):
+def test_an_image_over_pils_warning_size_decodes_without_the_warning(tiny_checkpoint, tmp_path,
+                                                                     monkeypatch, recwarn):
+    npz, _ = tiny_checkpoint
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)  # a 50x50 image stands for 12000x12000
-    path = tmp_path / "big.png"
-    Image.new("RGB", (50, 50), (255, 0, 0)).save(path)
-    with warnings.catch_warnings(record=True) as shown:  # what passes the filters, pgeval's included
-        pixels = load_image(path, 14)
-    assert not [w for w in shown if issubclass(w.category, Image.DecompressionBombWarning)]
-    assert pixels.shape == (14, 14, 3) and pixels[0, 0].tolist() == [1.0, -1.0, -1.0]
-    with warnings.catch_warnings(record=True) as shown:
-        warnings.simplefilter("always")  # without pgeval's filter PIL does warn
-        load_image(path, 14)
-    assert [w for w in shown if issubclass(w.category, Image.DecompressionBombWarning)]
+    Image.new("RGB", (50, 50), (255, 0, 0)).save(tmp_path / "big.png")
+    with pytest.warns(Image.DecompressionBombWarning):  # PIL warns, as a library does
+        load_image(tmp_path / "big.png", 14)
+    requests = write_jsonl(tmp_path / "r.jsonl", [{"id": "a", "image": "big.png", "prefix": "hi"}])
+    result = run_cli("infer", "--checkpoint", npz, "--input", requests, "--output",
+                     tmp_path / "out.jsonl", "--max-decode-len", "2")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out.jsonl").read_text())["id"] == "a"
+    assert not [w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)]
+    assert "DecompressionBomb" not in result.output
+
+
+def test_a_nan_metric_is_shown_as_missing(tmp_path):
+    """As the gate leaves it uncompared (tests/test_gate.py): a metric the run could not compute."""
+    run = make_run(tmp_path / "run", "pt_224", 224, {"vqav2": {"accuracy": 80.0}}).path
+    results = run / "results.json"
+    results.write_text(results.read_text().replace('"accuracy": 80.0', '"accuracy": NaN'))
+    table = run_cli("table", run)
+    assert table.exit_code == 0, table.output
+    (row,) = [line for line in table.stdout.splitlines() if line.startswith("| VQAv2")]
+    assert [c.strip() for c in row.split("|")][1:-1] == ["VQAv2", "Accuracy (val)", "–", "83.19", "–"]
 
 
 def test_a_logprob_that_is_not_a_number_is_written_as_null(tmp_path):
@@ -87,7 +100,7 @@ def test_an_allocation_failure_names_the_flag_to_lower(tiny_checkpoint, tmp_path
     result = run_cli("infer", "--checkpoint", npz, "--input", requests, "--output",
                      tmp_path / "out.jsonl", "--batch-size", "4", "--max-decode-len", "3")
     assert result.exit_code == 2, result.output
-    assert result.stderr == (
+    assert result.stderr.endswith(  # after the progress bar's first line
         "error: the device ran out of memory on a batch of 4 decoding up to 3 tokens "
         "(RESOURCE_EXHAUSTED: Out of memory while trying to allocate 17179869184 bytes.)\n"
         "  hint: lower --batch-size (or --max-decode-len, or use --dtype bfloat16)\n")

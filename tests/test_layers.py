@@ -40,6 +40,7 @@ ALLOWED = {
     "gate": {"runs"},
     "bench": {"demo", "engine", "model", "tasks"},
     "reports": {"data", "gate", "runs", "tasks", "toxicity"},
+    "__main__": {"cli"},  # the `pgeval` command: its start-up SIGTERM handler, then the CLI
     "cli": {"bench", "config", "demo", "gate", "reports", "resources", "run", "runs", "scoring", "tasks"},
 }
 

@@ -19,6 +19,7 @@ from pgeval.cli.reports import leaderboard_command, plot_command, table_command
 from pgeval.cli.run import bench_command, infer_command, run_command
 from pgeval.cli.score import score_command, tasks_command
 from pgeval.errors import Interrupted, PgevalError
+from pgeval.model.images import quiet_large_images
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the CLI; a PgevalError prints its message and exits with its code, an
     interrupted run (Ctrl-C, SIGTERM) says what it kept and how to resume, and exits 130."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    quiet_large_images()
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:

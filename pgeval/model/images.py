@@ -23,11 +23,14 @@ from pgeval.errors import InputError
 
 RESIZES = ("antialias", "bilinear", "bilinear_float")
 
-# PIL warns, in its own words and with a source line, about an image of more than
-# Image.MAX_IMAGE_PIXELS pixels (a 12000x12000 scan), and refuses one of twice as many. pgeval
-# decodes the first silently (it only costs time: every image is resized to the model's
-# resolution) and reports the second as an unusable input (load_image).
-warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+
+def quiet_large_images() -> None:
+    """PIL warns, in its own words and with a source line, about an image of more than
+    Image.MAX_IMAGE_PIXELS pixels (a 12000x12000 scan), and refuses one of twice as many. The
+    command line decodes the first silently (it only costs time: every image is resized to the
+    model's resolution); load_image reports the second as an unusable input."""
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def preprocess(image: Image.Image, res: int, resize: str = "antialias") -> np.ndarray:
