@@ -196,7 +196,7 @@ def _published(entries: Any, where: str) -> tuple[Published, ...]:
         if fields["res"] < 1 or not math.isfinite(fields["value"]):
             raise InputError(f"res must be 1 or more and value a finite number, got res "
                              f"{fields['res']!r} and value {fields['value']!r}", path=at)
-        out.append(Published(**{**fields, "value": float(fields["value"])}))
+        out.append(Published(**fields))
     return tuple(out)
 
 
@@ -285,6 +285,8 @@ def load_task_file(path: Path) -> TaskSpec:
     """Parse one task spec file; a TOML syntax error names the file and its line."""
     try:
         data = tomllib.loads(read_text(path))
+    except RecursionError:
+        raise InputError("TOML nested too deeply to read", path=str(path)) from None
     except tomllib.TOMLDecodeError as e:
         at = re.search(r"at line (\d+)", str(e))  # Python 3.14 adds e.lineno; before, only the text has it
         raise InputError(f"malformed TOML: {e}", path=str(path), line=int(at[1]) if at else None) from None

@@ -1156,6 +1156,13 @@ def _(env: Env) -> Bad:
                 "'abc'"])
 
 
+@case("tasks-toml-nested-100000-deep")
+def _(env: Env) -> Bad:
+    folder = write_task_file(env.tmp / "specs", task_toml() + "deep = " + "[" * 100_000
+                             + "]" * 100_000 + "\n").parent
+    return Bad(["tasks", "--tasks-dir", str(folder)], [str(folder / "mytask.toml"), "nested too deeply"])
+
+
 @case("score-task-file-published-value-abc")
 def _(env: Env) -> Bad:
     folder = write_task_file(env.tmp / "specs", task_toml() + (

@@ -7,9 +7,11 @@ import shlex
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 
 import click
+from PIL import Image
 
 from pgeval import __version__
 from pgeval.cli.data import data_command
@@ -19,7 +21,6 @@ from pgeval.cli.reports import leaderboard_command, plot_command, table_command
 from pgeval.cli.run import bench_command, infer_command, run_command
 from pgeval.cli.score import score_command, tasks_command
 from pgeval.errors import Interrupted, PgevalError
-from pgeval.model.images import quiet_large_images
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,7 +58,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the CLI; a PgevalError prints its message and exits with its code, an
     interrupted run (Ctrl-C, SIGTERM) says what it kept and how to resume, and exits 130."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    quiet_large_images()
+    # PIL warns, in its own words and with a source line, about an image of more than
+    # Image.MAX_IMAGE_PIXELS pixels (a 12000x12000 scan), and refuses one of twice as many: the
+    # command decodes the first silently (it only costs time, every image is resized to the
+    # model's resolution); pgeval.model.images.load_image reports the second as unusable input.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:

@@ -253,6 +253,7 @@ class Engine:
         """Refuse, before anything compiles, a batch shape the device cannot hold: one check
         per image count and prefix bucket the requests bring (pgeval.engine.memory)."""
         data = self.mesh.shape["data"]
+        local = [d for d in self.mesh.devices.flat if d.process_index == jax.process_index()]
         longest: dict[tuple[int, int], int] = {}
         for i, (r, t) in enumerate(zip(requests, tokens, strict=True)):
             key = (r.num_images, bucket(len(t)))
@@ -263,7 +264,7 @@ class Engine:
                                image_rows(1, self.batch_size, data) // data, count, width,
                                max_decode_len)
             check_fits(self.config, shape, self.dtype, self.batch_size,
-                       (requests[i].id, len(tokens[i])), self.mesh.devices.flat[0])
+                       (requests[i].id, len(tokens[i])), local[0])
 
     def _batches(self, requests: Sequence[Request], tokens: Sequence[list[int]],
                  pool: cf.Executor, on_error: ErrorHandler | None) -> Iterator[_Ready]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -23,14 +22,6 @@ from pgeval.errors import InputError
 
 RESIZES = ("antialias", "bilinear", "bilinear_float")
 
-
-
-def quiet_large_images() -> None:
-    """PIL warns, in its own words and with a source line, about an image of more than
-    Image.MAX_IMAGE_PIXELS pixels (a 12000x12000 scan), and refuses one of twice as many. The
-    command line decodes the first silently (it only costs time: every image is resized to the
-    model's resolution); load_image reports the second as an unusable input."""
-    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def preprocess(image: Image.Image, res: int, resize: str = "antialias") -> np.ndarray:
