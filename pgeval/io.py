@@ -1,8 +1,7 @@
 """Reading and writing the files pgeval is given and writes: input text checked for encoding (with
 the file and line of a problem), JSON and JSON Lines, atomic writes, output folders, and the
 natural sort order of numbered file names, and progress bars (which a log file gets as lines).
-Everything that only reads or writes files imports
-this module, not the data sources."""
+Everything that only reads or writes files imports this module, not the data sources."""
 
 from __future__ import annotations
 
