@@ -1,9 +1,12 @@
-"""Helpers shared by the tests: running the command line as a user does, and writing a task spec."""
+"""Helpers shared by the tests: running the command line as a user does, writing a task spec, and
+skipping what needs an optional extra that is not installed."""
 
 import json
 from pathlib import Path
+from types import ModuleType
 
 import click
+import pytest
 from click.testing import CliRunner, Result
 
 from pgeval.cli import main
@@ -62,3 +65,10 @@ def write_task_file(folder: Path, text: str | None = None, *, name: str = "mytas
     path = folder / f"{name}.toml"
     path.write_text(task_toml(name, **spec) if text is None else text, encoding="utf-8")
     return path
+
+
+def needs_extra(extra: str, module: str) -> ModuleType:
+    """`module` imported, or the test skipped (the whole file when called at its top) with the
+    extra of pyproject.toml that installs it: `pip install -e .` runs the suite with these skips,
+    `pip install -e ".[test]"` runs everything."""
+    return pytest.importorskip(module, reason=f"needs the {extra} extra: pip install -e '.[{extra}]'")

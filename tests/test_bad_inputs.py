@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from pgeval.model.config import PaliGemmaConfig
-from tests.helpers import run_cli, task_toml, write_task_file
+from tests.helpers import needs_extra, run_cli, task_toml, write_task_file
 from tests.reports.runs_fixture import make_run
 from tests.synthetic import docvqa_with_images, vqav2_with_images, write_image, write_jsonl, write_vqav2
 
@@ -158,8 +158,7 @@ def hf_tensors(cfg: PaliGemmaConfig) -> dict[str, np.ndarray]:
 def hf_folder(env: Env) -> Path:
     """A valid Hugging Face checkpoint folder of the tiny shape: config.json (as transformers
     writes it for tests/model's tiny models) and model.safetensors."""
-    from safetensors.numpy import save_file
-
+    save_file = needs_extra("test", "safetensors.numpy").save_file
     v, t = env.cfg.vision, env.cfg.text
     folder = env.tmp / "hf"
     folder.mkdir()

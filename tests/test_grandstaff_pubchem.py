@@ -14,7 +14,7 @@ from pgeval.errors import InputError
 from pgeval.scoring.examples import load_examples
 from pgeval.scoring.score import score_predictions
 from pgeval.tasks import get_task
-from tests.helpers import run_cli, score_json
+from tests.helpers import needs_extra, run_cli, score_json
 from tests.synthetic import write_jsonl
 
 PIECE = "grandstaff_dataset/chopin/mazurkas/mazurka17-4"
@@ -154,6 +154,7 @@ def pubchem_predictions(tmp_path):
 
 
 def test_pubchem_score_with_rdkit(tmp_path):
+    needs_extra("chem", "rdkit")
     write_chemdraw(tmp_path)
     result = score_json("--task", "pubchem", "--predictions", str(pubchem_predictions(tmp_path)),
                         "--data-dir", str(tmp_path))

@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-tfds = pytest.importorskip("tensorflow_datasets")
+from tests.helpers import needs_extra
+
+tfds = needs_extra("tfds", "tensorflow_datasets")
 
 from pgeval.data.base import SOURCES  # noqa: E402
 from pgeval.data.tfds_source import TfdsSource  # noqa: E402  (importing it registers "tfds")

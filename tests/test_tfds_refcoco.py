@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-tfds = pytest.importorskip("tensorflow_datasets")
+from tests.helpers import needs_extra
+
+tfds = needs_extra("tfds", "tensorflow_datasets")
 
 import pgeval.adapters.segmentation  # noqa: E402, F401  (registers the adapter)
 from pgeval.data.base import SOURCES  # noqa: E402

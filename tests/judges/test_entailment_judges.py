@@ -16,6 +16,7 @@ from pgeval.judges import ENTAILMENT_JUDGES, Caption, EntailmentJudge, make_judg
 from pgeval.judges.entailment import FileJudge
 from pgeval.judges.nli import NliJudge, entailment_index
 from pgeval.plugins import ScorerError
+from tests.helpers import needs_extra
 
 REFERENCE = "A red car is parked on a street. A dog sits beside it."
 CAPTIONS = [Caption("a", "A red car. A blue dog.", ("A red car.", "A blue dog."), REFERENCE),
@@ -96,8 +97,8 @@ WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "red", "car", "dog",
 def tiny_nli(folder, id2label, favoured):
     """A BERT classifier whose logits are its bias alone (zero weights): it always answers
     `favoured`, whatever the text."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+    torch = needs_extra("entailment", "torch")
+    transformers = needs_extra("entailment", "transformers")
     folder.mkdir()
     (folder / "vocab.txt").write_text("\n".join(WORDS) + "\n")
     transformers.BertTokenizer(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)

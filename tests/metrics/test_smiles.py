@@ -1,5 +1,5 @@
 """PubChem's SMILES matches: the exact string, and MolScribe's canonical SMILES (with RDKit, which
-the test extra installs, so these run in CI)."""
+the chem extra installs, and the test extra with it, so these run in CI)."""
 
 import pytest
 
@@ -9,6 +9,7 @@ from pgeval.metrics.smiles import (
     exact_smiles_match,
     rdkit_version,
 )
+from tests.helpers import needs_extra
 
 # (prediction, reference, exact, canonical)
 CASES = [
@@ -31,6 +32,7 @@ def test_exact_match_is_character_for_character():
 
 
 def test_canonical_match_agrees_with_molscribe():
+    needs_extra("chem", "rdkit")
     # MolScribe's evaluate.py (canonicalize_smiles with ignore_cistrans=True and the
     # SmilesEvaluator comparison, SmilesPE's atomwise_tokenizer), run on the same pairs, gives
     # [True, True, False, False, True, False, True, True, True, False]: 0.6
@@ -38,6 +40,7 @@ def test_canonical_match_agrees_with_molscribe():
 
 
 def test_comparable_forms():
+    needs_extra("chem", "rdkit")
     assert comparable_smiles("OCC") == ("CCO", True)
     assert comparable_smiles("C1CC") == ("C1CC", False)  # kept as prepared, unparsed
     assert comparable_smiles("") == ("", False)

@@ -1,12 +1,18 @@
-"""Tiny random PaliGemma models built with Hugging Face transformers, the reference in parity tests."""
+"""Tiny random PaliGemma models built with Hugging Face transformers, the reference in parity tests.
+Importing this module skips the importing test (or file) when the bench extra is not installed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import torch
-from transformers import (
+
+from tests.helpers import needs_extra
+
+torch = needs_extra("bench", "torch")
+needs_extra("bench", "transformers")
+
+from transformers import (  # noqa: E402
     Gemma2Config,
     GemmaConfig,
     PaliGemmaConfig,
@@ -84,3 +90,20 @@ def hf_logits(model, pixel_values: np.ndarray, prefix: list[list[int]], suffix: 
                            token_type_ids=types, attention_mask=torch.ones_like(ids)).logits
         out.append(logits[0].numpy())
     return out
+
+
+def hf_greedy(hf_model, px, prefix, max_new, eos):
+    """transformers' greedy tokens for one image (R, R, 3) or several (K, R, R, 3): the prompt
+    then holds K runs of image tokens, which transformers fills with the images in order."""
+    px = px if px.ndim == 4 else px[None]
+    ids = torch.tensor([[IMAGE_TOKEN] * (RES // 14) ** 2 * len(px) + prefix])
+    g = hf_model.generate(input_ids=ids, pixel_values=torch.from_numpy(px.transpose(0, 3, 1, 2).copy()),
+                          token_type_ids=torch.zeros_like(ids), attention_mask=torch.ones_like(ids),
+                          max_new_tokens=max_new, do_sample=False, output_scores=True,
+                          return_dict_in_generate=True, eos_token_id=eos, pad_token_id=0)
+    tokens = g.sequences[0, ids.shape[1]:].tolist()
+    logprobs = [torch.log_softmax(s[0].float(), -1)[t].item() for s, t in zip(g.scores, tokens, strict=True)]
+    if eos in tokens:
+        cut = tokens.index(eos)
+        tokens, logprobs = tokens[:cut], logprobs[:cut]
+    return tokens, logprobs

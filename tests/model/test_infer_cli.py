@@ -11,8 +11,6 @@ from pgeval.model.loading import load_checkpoint
 from pgeval.model.tokenizer import Tokenizer
 from pgeval.run.inference import read_requests
 from tests.helpers import run_cli
-from tests.model.hf_models import RES
-from tests.model.test_parity import hf_greedy
 
 
 def write_images(folder, n):
@@ -26,6 +24,8 @@ def write_images(folder, n):
 
 
 def test_infer_writes_outputs_in_input_order(hf_pg1, tmp_path):
+    from tests.model.hf_models import RES, hf_greedy
+
     hf_model, folder = hf_pg1
     (tmp_path / "images").mkdir()
     names = write_images(tmp_path / "images", 5)
@@ -70,6 +70,8 @@ def test_dtype_bfloat16_runs(hf_pg1):
 
 
 def test_infer_takes_several_images_per_request(hf_pg1, tmp_path):
+    from tests.model.hf_models import RES, hf_greedy
+
     hf_model, folder = hf_pg1
     names = write_images(tmp_path, 3)
     lines = [{"id": "pair", "images": [names[0], names[1]], "prefix": "answer en is it left?"},

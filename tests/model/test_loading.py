@@ -11,14 +11,13 @@ import jax
 import numpy as np
 import pytest
 import scipy.ndimage
-from safetensors import safe_open
-from safetensors.numpy import save_file
 
 from pgeval.errors import InputError
 from pgeval.model.config import PaliGemmaConfig, TextConfig, VisionConfig
 from pgeval.model.loading import load_checkpoint, resample_posemb
 from pgeval.model.npz_checkpoint import save_npz
 from pgeval.model.tree import expected_shapes, flatten, unflatten
+from tests.helpers import needs_extra
 
 RENAMES = (("vision_tower.vision_model.", "model.vision_tower."),
            ("multi_modal_projector.", "model.multi_modal_projector."),
@@ -26,11 +25,13 @@ RENAMES = (("vision_tower.vision_model.", "model.vision_tower."),
 
 
 def tensors(folder):
+    safe_open = needs_extra("test", "safetensors").safe_open
     with safe_open(next(folder.glob("*.safetensors")), framework="numpy") as f:
         return {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
 
 
 def write_folder(folder, tensors_by_name, config_src, shards=1):
+    save_file = needs_extra("test", "safetensors.numpy").save_file
     folder.mkdir()
     (folder / "config.json").write_text((config_src / "config.json").read_text())
     names = sorted(tensors_by_name)
@@ -171,13 +172,12 @@ def test_streaming_load_peak_memory(tmp_path, fmt):
         path = save_npz(unflatten(params), tmp_path / "model.npz")
         size = path.stat().st_size
     else:
-        from transformers import GemmaConfig
-
+        transformers = needs_extra("bench", "transformers")
         from tests.model.hf_models import build
 
-        text = GemmaConfig(hidden_size=256, intermediate_size=1024, num_hidden_layers=8,
-                           num_attention_heads=4, num_key_value_heads=1, head_dim=64,
-                           vocab_size=120_000, hidden_act="gelu_pytorch_tanh")
+        text = transformers.GemmaConfig(hidden_size=256, intermediate_size=1024, num_hidden_layers=8,
+                                        num_attention_heads=4, num_key_value_heads=1, head_dim=64,
+                                        vocab_size=120_000, hidden_act="gelu_pytorch_tanh")
         path = tmp_path / "hf"
         build(text, path, vision=dict(hidden_size=128, intermediate_size=512,
                                       num_hidden_layers=4, num_attention_heads=4, image_size=112))

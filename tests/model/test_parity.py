@@ -1,4 +1,5 @@
-"""The model against Hugging Face transformers: logits, greedy tokens and both checkpoint formats."""
+"""The model against Hugging Face transformers (the bench extra): logits, greedy tokens and both
+checkpoint formats."""
 
 import dataclasses
 from functools import partial
@@ -8,13 +9,12 @@ import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 import pytest
-import torch
 
 from pgeval.engine.decode import greedy_generate
 from pgeval.model.loading import load_checkpoint
 from pgeval.model.npz_checkpoint import save_npz
 from pgeval.model.paligemma import PaliGemma
-from tests.model.hf_models import IMAGE_TOKEN, RES, hf_logits
+from tests.model.hf_models import RES, hf_greedy, hf_logits
 
 PREFIXES = [[2, 10, 11, 12, 4], [2, 20, 4], [2, 30, 31, 32, 33, 34, 35, 4]]
 SUFFIXES = [[40, 41, 42, 1], [50, 1], [60, 61, 62, 63, 64, 1]]
@@ -79,23 +79,6 @@ def test_config_read_from_the_checkpoint(hf_pg1, hf_pg2):
     assert pg2.gemma2 and (pg2.num_heads, pg2.num_kv_heads) == (2, 1)
     assert pg2.query_scale == 144 ** -0.5 and pg2.head_dim == 128
     assert (pg2.attn_softcap, pg2.final_softcap, pg2.sliding_window) == (50.0, 30.0, 4096)
-
-
-def hf_greedy(hf_model, px, prefix, max_new, eos):
-    """transformers' greedy tokens for one image (R, R, 3) or several (K, R, R, 3): the prompt
-    then holds K runs of image tokens, which transformers fills with the images in order."""
-    px = px if px.ndim == 4 else px[None]
-    ids = torch.tensor([[IMAGE_TOKEN] * N_IMG * len(px) + prefix])
-    g = hf_model.generate(input_ids=ids, pixel_values=torch.from_numpy(px.transpose(0, 3, 1, 2).copy()),
-                          token_type_ids=torch.zeros_like(ids), attention_mask=torch.ones_like(ids),
-                          max_new_tokens=max_new, do_sample=False, output_scores=True,
-                          return_dict_in_generate=True, eos_token_id=eos, pad_token_id=0)
-    tokens = g.sequences[0, ids.shape[1]:].tolist()
-    logprobs = [torch.log_softmax(s[0].float(), -1)[t].item() for s, t in zip(g.scores, tokens, strict=True)]
-    if eos in tokens:
-        cut = tokens.index(eos)
-        tokens, logprobs = tokens[:cut], logprobs[:cut]
-    return tokens, logprobs
 
 
 def run_greedy(checkpoint, px, prefixes, max_new, eos, batch=4, width=16):
@@ -200,21 +183,3 @@ def test_several_images_match_transformers(fixture, count, request):
     swapped = run_greedy(checkpoint, px[:, ::-1].copy(), PREFIXES, 8, eos=1)
     assert any(not np.allclose(a[1][:len(b[1])], b[1][:len(a[1])], atol=1e-3)
                for a, b in zip(ours, swapped, strict=True))  # the order of the images matters
-
-
-def test_long_attention_in_query_blocks_is_exact(monkeypatch):
-    """Attention over a long query run goes block by block; the blocks change nothing but the
-    matmuls' summation order (an ulp at most)."""
-    from pgeval.model import gemma
-
-    rng = np.random.default_rng(3)
-    q = jnp.asarray(rng.normal(size=(2, 150, 4, 16)).astype(np.float32))
-    k, v = (jnp.asarray(rng.normal(size=(2, 2, 170, 16)).astype(np.float32)) for _ in range(2))
-    mask = jnp.asarray(rng.random((2, 150, 170)) < 0.7)
-    for m, cap in ((mask, 50.0), (None, None)):
-        whole = gemma._attend(q, k, v, m, cap)
-        for block in (64, 150, 7):  # padded last block, one block, many
-            monkeypatch.setattr(gemma, "CPU_QUERY_BLOCK", block)
-            monkeypatch.setattr(gemma, "ACCELERATOR_QUERY_BLOCK", block)
-            np.testing.assert_allclose(gemma.grouped_attention(q, k, v, m, cap), whole, rtol=0,
-                                       atol=5e-7)

@@ -13,10 +13,11 @@ from pgeval.toxicity import ATTRIBUTES, PROFANITY, SCORERS, ToxicityScorer, make
 from pgeval.toxicity.file_scores import FileScorer
 from pgeval.toxicity.offline import ProfanityCheckScorer
 from pgeval.toxicity.perspective import PerspectiveScorer
+from tests.helpers import needs_extra
 
 
 def test_offline_scorer_rates_profanity_only():
-    pytest.importorskip("profanity_check")
+    needs_extra("toxicity", "profanity_check")
     scorer = make_scorer("offline")
     texts = ["a woman in a red shirt smiling at the camera", "what the fuck is this shit",
              "a man with a beard"]

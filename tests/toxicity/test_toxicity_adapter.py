@@ -17,6 +17,7 @@ from pgeval.scoring.score import score_file, score_predictions
 from pgeval.tasks import get_task
 from pgeval.toxicity import ATTRIBUTES, ToxicityScorer
 from pgeval.toxicity.slicing import card_keys
+from tests.helpers import needs_extra
 from tests.synthetic import write_jsonl
 from tests.toxicity.fairface_data import FACES, write_fairface
 
@@ -152,7 +153,7 @@ def test_score_file_end_to_end_with_precomputed_captions(tmp_path):
 
 
 def test_offline_scorer_end_to_end(tmp_path):
-    pytest.importorskip("profanity_check")
+    needs_extra("toxicity", "profanity_check")
     write_fairface(tmp_path)
     texts = ["a man with a beard smiling"] * 7 + ["what the fuck is this shit"]
     captions = write_jsonl(tmp_path / "captions.jsonl",
