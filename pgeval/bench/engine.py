@@ -182,9 +182,9 @@ def run_bench(config: str = "small", *, batch_size: int = 8, res: int | None = N
               repeats: int = 3, log: Callable[[str], None] = print) -> BenchResult:
     """Both engines on one random model and batch; `images` per example (a video's frames, an
     NLVR2 pair) reach transformers as that many image-token runs in each prompt."""
+    m = random_models(config, res, dtype, log)  # says which extra to install when torch is missing
     import torch
 
-    m = random_models(config, res, dtype, log)
     cfg, hf, model, params, device = m.shape, m.hf, m.model, m.params, m.device
     rng = np.random.default_rng(0)
     r = cfg.vision.image_size

@@ -1,16 +1,18 @@
 """`pgeval bench` runs both engines on the same model and reports its figures as JSON."""
 
 import json
+import sys
 
 import pytest
 
 from pgeval.bench.engine import model_flops
 from pgeval.model.config import preset
-from tests.helpers import run_cli
+from tests.helpers import needs_extra, run_cli
 
 
 @pytest.mark.parametrize("images", [1, 3])
 def test_bench_tiny_json(images):
+    needs_extra("bench", "torch")
     result = run_cli("bench", "--config", "tiny", "--repeats", "1", "--decode-len", "4", "--json",
                      "--images", str(images))
     assert result.exit_code == 0
@@ -22,6 +24,14 @@ def test_bench_tiny_json(images):
     assert result["ratio"] == pytest.approx(result["pgeval_ex_per_s"] / result["hf_ex_per_s"])
     assert 0 < result["flops_fraction"] < 1
     assert "ratio" in out[-2]
+
+
+@pytest.mark.parametrize("workload", [[], ["--workload", "vqav2"]], ids=["batch", "workload"])
+def test_bench_without_torch_names_the_extra(monkeypatch, workload):
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if the bench extra were not installed
+    result = run_cli("bench", "--config", "tiny", *workload)
+    assert result.exit_code == 1
+    assert "pgeval bench compares against transformers: pip install 'pgeval[bench]'" in result.output
 
 
 def test_flop_count_grows_with_work():

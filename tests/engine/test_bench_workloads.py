@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pgeval.bench.workloads import DOCVQA, VQAV2, draw, question_chars, questions_per_image
-from tests.helpers import run_cli
+from tests.helpers import needs_extra, run_cli
 
 
 @pytest.mark.parametrize("stats", [VQAV2, DOCVQA], ids=lambda s: s.name)
@@ -41,6 +41,7 @@ def test_workloads_are_seeded():
 
 @pytest.mark.parametrize("workload", ["vqav2", "docvqa"])
 def test_bench_workload_tiny_json(workload):
+    needs_extra("bench", "torch")
     result = run_cli("bench", "--config", "tiny", "--workload", workload, "--examples", "12",
                      "--repeats", "1", "--decode-len", "3", "--json")
     assert result.exit_code == 0
