@@ -16,11 +16,20 @@ def test_every_package_is_listed_in_pyproject():
     assert found | {"pgeval.builtin_tasks"} == listed
 
 
-def test_readme_test_command_is_what_ci_runs():
-    readme = (ROOT / "README.md").read_text().splitlines()
+def quick_start_command(text: str) -> str:
+    """The README's command line, near its top, that contains `text`."""
+    readme = (ROOT / "README.md").read_text().splitlines()[:40]
+    return next(line.strip() for line in readme if text in line and line.startswith("    "))
+
+
+def test_readme_commands_install_what_each_needs_and_ci_runs_them():
+    demo = quick_start_command("pgeval run --demo")
+    assert demo.startswith("pip install -e . && pgeval run --demo ")  # the package alone
+    tests = quick_start_command("python -m pytest")
+    assert tests.startswith('pip install -e ".[test]" && ')
     ci = (ROOT / ".ci" / "run").read_text()
-    command = next(line.strip() for line in readme[:30] if line.strip().startswith("python -m pytest"))
-    assert command in ci
+    assert tests in [line.strip() for line in ci.splitlines()]
+    assert demo.split(" && ")[1] in ci
 
 
 def extra_requirements(extras: dict[str, list[str]], name: str) -> set[str]:
