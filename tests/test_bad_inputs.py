@@ -824,8 +824,7 @@ def _(env: Env) -> Bad:
 
 @case("run-bitsandbytes-8bit-tensors")
 def _(env: Env) -> Bad:
-    from safetensors.numpy import save_file
-
+    save_file = needs_extra("test", "safetensors.numpy").save_file
     folder = hf_folder(env)
     tensors = hf_tensors(env.cfg)
     tensors["language_model.model.layers.0.self_attn.q_proj.SCB"] = np.ones(4, np.float32)

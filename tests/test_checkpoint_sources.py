@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_hub import use_hub
-from tests.helpers import run_cli
+from tests.helpers import needs_extra, run_cli
 from tests.model.adapters import write_adapter
 from tests.synthetic import vqav2_with_images
 
@@ -137,6 +137,7 @@ def kaggle_cache(tiny_checkpoint, monkeypatch, tmp_path):
     loopback port."""
     import shutil
 
+    needs_extra("kaggle", "kagglehub")
     from kagglehub.cache import Cache
     from kagglehub.handle import parse_model_handle
 

@@ -51,6 +51,7 @@ def test_comparable_forms():
 
 
 def test_r_groups_are_digits_by_str_isdigit():
+    needs_extra("chem", "rdkit")
     # MolScribe's test is symbol[1:].isdigit(): a superscript two is a digit there, so [R²]
     # becomes [²*], which RDKit cannot parse; [R] has no digits and is an unknown atom, *
     assert comparable_smiles("C[R²]") == ("C[²*]", False)

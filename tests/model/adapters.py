@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import save_file
 
 from pgeval.model.config import PaliGemmaConfig
+from tests.helpers import needs_extra
 
 P = "base_model.model.model."
 
@@ -32,6 +32,7 @@ def write_adapter(folder: Path, cfg: PaliGemmaConfig, base: str | None, *, seed:
                   extra: dict[str, np.ndarray] | None = None, **config) -> Path:
     """adapter_config.json (r 4, alpha 8, `config` entries on top) and adapter_model.safetensors
     of random factors (std 0.2), plus `extra` tensors."""
+    save_file = needs_extra("test", "safetensors.numpy").save_file
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     tensors = {}

@@ -6,17 +6,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from peft import LoraConfig, get_peft_model
-from safetensors.numpy import load_file, save_file
-from transformers import PaliGemmaForConditionalGeneration
 
-from pgeval.errors import InputError
-from pgeval.model.loading import load_checkpoint
-from pgeval.model.npz_checkpoint import save_npz
-from pgeval.model.tree import flatten
-from tests.model.hf_models import hf_logits
-from tests.model.test_parity import PREFIXES, SUFFIXES, hf_greedy, our_logits, pixels, run_greedy
+from tests.helpers import needs_extra
+
+torch = needs_extra("bench", "torch")
+needs_extra("bench", "peft")
+
+from peft import LoraConfig, get_peft_model  # noqa: E402
+from safetensors.numpy import load_file, save_file  # noqa: E402  (transformers installs it)
+from transformers import PaliGemmaForConditionalGeneration  # noqa: E402
+
+from pgeval.errors import InputError  # noqa: E402
+from pgeval.model.loading import load_checkpoint  # noqa: E402
+from pgeval.model.npz_checkpoint import save_npz  # noqa: E402
+from pgeval.model.tree import flatten  # noqa: E402
+from tests.model.hf_models import hf_greedy, hf_logits  # noqa: E402
+from tests.model.test_parity import PREFIXES, SUFFIXES, our_logits, pixels, run_greedy  # noqa: E402
 
 # every Linear layer: Gemma's attention and MLP, SigLIP's attention and MLP, the projector
 EVERY_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj",

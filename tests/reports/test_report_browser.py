@@ -8,14 +8,14 @@ import pytest
 from PIL import Image
 
 from pgeval.runs import load_run
+from tests.helpers import needs_extra
 from tests.reports.conftest import DEMO_RUNS
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not "
-                               "installed (pip install -e '.[test]')")
+sync_api = needs_extra("test", "playwright.sync_api")
 if not CHROMIUM.is_file():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)",
                 allow_module_level=True)
