@@ -219,15 +219,22 @@ def test_keys_without_interval_fail_only_by_max_drop(tmp_path):
     assert "gate: FAIL (1 metric got worse)" in render_gate(report)
 
 
-def test_tasks_and_keys_in_one_run_are_listed_not_compared(tmp_path):
+def test_a_baseline_task_missing_from_the_current_run_fails_unless_allowed(tmp_path):
     base = base_examples()
     b = write_run(tmp_path, "base", {"vqa": base, "gqa": base})
     c = write_run(tmp_path, "cur", {"vqa": base}, extra={"vqa": {"accuracy:new": 1.0}})
     report = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
-    assert row(report, "accuracy", task="gqa").verdict == "not compared"
+    assert row(report, "accuracy", task="gqa").verdict == "missing"
+    assert report.failed and report.missing == ["gqa"]
+    assert render_gate(report).endswith("gate: FAIL (gqa missing from the current run)")
+    result = run_cli("gate", "--baseline", b, "--current", c)
+    assert result.exit_code == 1 and "gate: FAIL (gqa missing from the current run)" in result.output
     new = row(report, "accuracy:new")
     assert (new.baseline, new.current, new.delta, new.verdict) == (None, 1.0, None, "not compared")
-    assert not report.failed and any("gqa: only in the baseline run" in n for n in report.notes)
+    allowed = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05, allow_missing=True)
+    assert row(allowed, "accuracy", task="gqa").verdict == "not compared"
+    assert not allowed.failed and any("gqa: only in the baseline run" in n for n in allowed.notes)
+    assert run_cli("gate", "--baseline", b, "--current", c, "--allow-missing").exit_code == 0
 
 
 def test_bootstrap_is_deterministic_and_degenerate_differences_give_the_point():
@@ -294,7 +301,9 @@ def test_without_predictions_only_max_drop_can_decide(tmp_path):
 
 def test_nan_metric_is_not_compared_and_prints_as_null(tmp_path):
     base = base_examples()
-    b = write_run(tmp_path, "base", {"vqa": base}, extra={"vqa": {"bleu": float("nan")}})
+    b = write_run(tmp_path, "base", {"vqa": base}, extra={"vqa": {"bleu": 999.0}})
+    results = b / "results.json"  # pgeval writes no NaN now; an older pgeval's results.json could hold one
+    results.write_text(results.read_text().replace("999.0", "NaN"))
     c = write_run(tmp_path, "cur", {"vqa": base}, extra={"vqa": {"bleu": 10.0}})
     result = run_cli("gate", "--baseline", b, "--current", c, "--json")
     assert result.exit_code == 0, result.output
