@@ -151,9 +151,9 @@ def test_a_failing_write_stops_the_run_and_a_rerun_resumes(tiny_checkpoint, tmp_
         if os.path.realpath(f"/proc/self/fd/{fd}") != str(partial):
             return real_write(fd, data)
         calls.append(len(data))
-        if len(calls) < 3:  # the head (the task's recipe), then the first batch
+        if len(calls) < 2:  # the head (the task's recipe) and the first batch
             return real_write(fd, data)
-        if len(calls) == 3:  # half of the second batch's lines fit, then the disk is full
+        if len(calls) == 2:  # half of the second batch's lines fit, then the disk is full
             return real_write(fd, bytes(data[: len(data) // 2]))
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 

@@ -112,14 +112,14 @@ class ProgressWriter:
     """Appends finished examples; each call writes whole lines straight to the file (no buffer
     that a failed write could leave half-flushed) and syncs them. A failed write (a full disk)
     raises a WriteError; a line it tore is cut off by the next `read_progress`. A new (or empty)
-    file starts with `head`."""
+    file starts with `head`, written with the first lines (until then the file stays empty, as a
+    run that stops before its first batch leaves it)."""
 
     def __init__(self, path: Path, head: dict[str, Any]) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        if os.fstat(self._fd).st_size == 0:
-            self._write([head])
+        self._head = head if os.fstat(self._fd).st_size == 0 else None
 
     def predictions(self, items: Iterable[tuple[str, str]]) -> None:
         self._write({"id": i, "prediction": p} for i, p in items)
@@ -128,11 +128,17 @@ class ProgressWriter:
         self._write([{"id": example_id, "error": message}])
 
     def _write(self, rows: Iterable[dict]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        if self._head is not None:
+            rows.insert(0, self._head)
         data = memoryview("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode())
         try:
             while data:
                 data = data[os.write(self._fd, data):]
             os.fsync(self._fd)
+            self._head = None
         except OSError as e:
             raise WriteError(str(self.path), e, kept=RESUME) from None
 
