@@ -69,6 +69,9 @@ class RunConfig:
     written on first use to `data_dir` (default ~/.cache/pgeval/demo-data).
     `allow_outside_data_dir` lets data files name images outside `data_dir` (`../`, absolute
     paths), refused otherwise.
+    `overwrite` names the tasks whose record and predictions in the run directory are dropped
+    and run again (a rerun otherwise reuses only what the same recipe produced, and stops on
+    anything else).
     """
 
     tasks: tuple[str, ...]
@@ -82,6 +85,7 @@ class RunConfig:
     progress: bool = True
     demo: bool = False
     allow_outside_data_dir: bool = False
+    overwrite: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_count("--limit", self.limit, optional=True,

@@ -1,8 +1,8 @@
 """Run directories, the unit of record: `results.json`, `predictions/<task>.jsonl`, `model_card.md`.
 
-results.json (schema "pgeval.run/1"):
+results.json (schema "pgeval.run/3"):
 
-    {"schema": "pgeval.run/1", "pgeval_version", "jax_version", "created" (UTC ISO time),
+    {"schema": "pgeval.run/3", "pgeval_version", "jax_version", "created" (UTC ISO time),
      "model": {"checkpoint" (absolute local path), "name" (file or folder name, a Hub repo's
                name, or "adapter (base)"), "format", "sha256": {file name: hex digest},
                "source": {"kind": "path"} | {"kind": "hub", "repo", "revision", "commit"} |
@@ -24,17 +24,20 @@ results.json (schema "pgeval.run/1"):
                "submission" (a split without answers: the path of the submission file written
                for the benchmark's server, relative to the run dir; "metrics" is then empty),
                "source": {"kind": "files"} or {"kind": "hub", "repo", "revision", "commit"}
-               (data_sha256 then holds the digests of the copy's parquet files)}}}
+               (data_sha256 then holds the digests of the copy's parquet files),
+               "aggregate", "spec" (since /2), "recipe" (what made the predictions and scores,
+               see pgeval.run.recipe), "recipe_sha256", "predictions_sha256" (since /3)}}}
 
 predictions/<task>.jsonl: one {"id", "prediction", "score", "slice"} per scored example, where
-"score" is the example's value of the task's primary metric ("slice" may be null).
+"score" is the example's value of the task's primary metric ("slice" may be null). JSON has no
+NaN: an example the metric gives no value has "score": null and "unscored" saying why.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,9 +45,10 @@ from typing import Any
 from pgeval.errors import InputError
 from pgeval.io import atomic_write_text, read_json, read_jsonl
 
-# /2 records each task's aggregate and spec file; /1 directories (without them) still load.
-SCHEMA = "pgeval.run/2"
-READABLE_SCHEMAS = ("pgeval.run/1", SCHEMA)
+# /2 records each task's aggregate and spec file, /3 its recipe and the digest of its predictions;
+# /1 and /2 directories still load (a rerun does not reuse their tasks: see pgeval.run.recipe).
+SCHEMA = "pgeval.run/3"
+READABLE_SCHEMAS = ("pgeval.run/1", "pgeval.run/2", SCHEMA)
 RESULTS = "results.json"
 PREDICTIONS = "predictions"
 MODEL_CARD = "model_card.md"
@@ -88,6 +92,11 @@ class TaskRecord:
     # where the examples came from: {"kind": "files"}, or {"kind": "hub", "repo", "revision",
     # "commit"} (a directory written before the Hub source existed read the official files)
     source: dict[str, Any] = field(default_factory=lambda: {"kind": "files"})
+    # what made the predictions and scores (pgeval.run.recipe), and the predictions file's
+    # sha256 (None before pgeval.run/3)
+    recipe: dict[str, Any] | None = None
+    recipe_sha256: str | None = None
+    predictions_sha256: str | None = None
 
     def value(self, key: str) -> float | None:
         """The metric `key` as a number, None when the run has none: not measured, or NaN (a
@@ -135,9 +144,11 @@ class Run:
 
 
 def read_example_scores(path: Path) -> Iterator[ExampleScore]:
+    """The lines of a predictions file; a null score (an unscored example) reads as NaN."""
     for lineno, r in read_jsonl(path):
         try:
-            yield ExampleScore(str(r["id"]), r["prediction"], float(r["score"]), r.get("slice"))
+            score = math.nan if r["score"] is None else float(r["score"])
+            yield ExampleScore(str(r["id"]), r["prediction"], score, r.get("slice"))
         except (KeyError, TypeError, ValueError) as e:
             raise InputError(f"not a scored prediction line ({e})", path=str(path),
                              line=lineno) from None
@@ -146,7 +157,7 @@ def read_example_scores(path: Path) -> Iterator[ExampleScore]:
 def write_results(directory: Path, header: Mapping[str, Any], tasks: Mapping[str, TaskRecord]) -> Path:
     data = {"schema": SCHEMA, **header, "tasks": {k: v.to_json() for k, v in tasks.items()}}
     path = directory / RESULTS
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     return path
 
 
@@ -205,3 +216,26 @@ def load_run(path: str | Path) -> Run:
                runtime=data.get("runtime", {}), tasks=tasks,
                pgeval_version=data.get("pgeval_version", ""),
                jax_version=data.get("jax_version", ""), created=data.get("created", ""))
+
+
+def slice_mean(scores: Sequence[float], slices: Sequence[str | None]) -> float:
+    """Mean over the (non-null) slices of each slice's mean score."""
+    groups: dict[str, list[float]] = {}
+    for v, s in zip(scores, slices, strict=True):
+        if s is not None:
+            groups.setdefault(s, []).append(v)
+    return math.fsum(math.fsum(g) / len(g) for g in groups.values()) / len(groups)
+
+
+def reported_matches(scores: Sequence[ExampleScore], reported: float, aggregate: str,
+                     tol: float = 0.05) -> tuple[bool, float]:
+    """Whether the per-example scores reproduce the reported primary value (within tol points)."""
+    scores = [s for s in scores if math.isfinite(s.score)]
+    if not scores:
+        return False, math.nan
+    values = [s.score for s in scores]
+    if aggregate == "slice_mean":
+        mean = slice_mean(values, [s.slice for s in scores])
+    else:
+        mean = math.fsum(values) / len(values)
+    return abs(mean - reported) <= tol, mean

@@ -4,6 +4,7 @@ points (an entry point names a folder path, or a callable returning one)."""
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import string
@@ -106,9 +107,21 @@ class TaskSpec:
 
     def make_adapter(self, resources: Resources = NO_RESOURCES) -> Adapter:
         """The spec's scoring adapter, with its [scoring] arguments and the run-time resources it
-        asks for (see Adapter.resources)."""
+        asks for (see Adapter.resources); an argument it refuses is an error naming the spec
+        file and the [scoring] args key."""
         cls = self.adapter_class()
-        return cls(**self.adapter_args, **resources.taken_by(cls.resources))
+        args = inspect.signature(cls).parameters
+        takes_any = any(a.kind is inspect.Parameter.VAR_KEYWORD for a in args.values())
+        unknown = [] if takes_any else sorted(set(self.adapter_args) - set(args))
+        known = ", ".join(a for a in args if a not in cls.resources) or "none"
+        if unknown:
+            raise _in_spec(InputError(f"[scoring] args: adapter {self.adapter!r} takes no "
+                                      f"argument {unknown[0]!r}", hint=f"its arguments: {known}"),
+                           self)
+        try:
+            return cls(**self.adapter_args, **resources.taken_by(cls.resources))
+        except InputError as e:
+            raise _in_spec(InputError(f"[scoring] args: {e.args[0]}", hint=e.hint), self) from None
 
 
 def same_split(a: str, b: str) -> bool:

@@ -1226,6 +1226,144 @@ def _(env: Env) -> Bad:
                                         "--allow-outside-data-dir"], absent=[env.tmp / "run"])
 
 
+# -- reruns: what a run directory holds must be what the same recipe produced (issues 29, 32) -----
+
+_FINISHED: dict[Path, Path] = {}  # checkpoint -> a folder holding data/ and run/ of a finished run
+
+
+def finished_run(env: Env) -> Path:
+    """data/ and run/ (a finished two-example VQAv2 run) copied into the case's folder; the run
+    is made once per checkpoint."""
+    if env.npz not in _FINISHED:
+        vqa_with_images(env)
+        result = run_cli(*run_args(env, env.tmp / "data"))
+        assert result.exit_code == 0, result.output
+        _FINISHED[env.npz] = env.tmp
+    else:
+        for name in ("data", "run"):
+            shutil.copytree(_FINISHED[env.npz] / name, env.tmp / name)
+    return env.tmp / "data"
+
+
+def vqa_spec(env: Env, old: str, new: str) -> Path:
+    """A --tasks-dir holding the built-in vqav2.toml with `old` replaced by `new`."""
+    spec = (Path(__file__).resolve().parents[1] / "tasks" / "vqav2.toml").read_text()
+    assert old in spec
+    return write_task_file(env.tmp / "specs", spec.replace(old, new, 1), name=VQA).parent
+
+
+@case("run-rerun-with-another-prompt")
+def _(env: Env) -> Bad:
+    data = finished_run(env)
+    specs = vqa_spec(env, 'prompt = "answer en {question}"', 'prompt = "answer {question}"')
+    return Bad(run_args(env, data, "--tasks-dir", str(specs)),
+               [str(env.tmp / "run" / "results.json"), "another recipe",
+                'prompt ("answer en {question}" then, "answer {question}" now)', "--overwrite vqav2"])
+
+
+@case("run-rerun-of-a-hand-edited-results-json")
+def _(env: Env) -> Bad:
+    data = finished_run(env)
+    results = env.tmp / "run" / "results.json"
+    raw = json.loads(results.read_text())
+    raw["tasks"][VQA]["metrics"]["accuracy"] = 99.0
+    results.write_text(json.dumps(raw))
+    return Bad(run_args(env, data), [str(results), "accuracy is 99.0", "predictions/vqav2.jsonl",
+                                     "--overwrite vqav2"])
+
+
+@case("run-rerun-of-a-run-2-directory-without-recipes")
+def _(env: Env) -> Bad:
+    data = finished_run(env)
+    results = env.tmp / "run" / "results.json"
+    raw = json.loads(results.read_text())
+    raw["schema"] = "pgeval.run/2"
+    for key in ("recipe", "recipe_sha256", "predictions_sha256"):
+        del raw["tasks"][VQA][key]
+    results.write_text(json.dumps(raw))
+    return Bad(run_args(env, data), [str(results), "no recipe (written by an older pgeval)",
+                                     "--overwrite vqav2"])
+
+
+@case("run-partial-predictions-with-a-damaged-line")
+def _(env: Env) -> Bad:
+    data = finished_run(env)
+    run = env.tmp / "run"
+    record = json.loads((run / "results.json").read_text())["tasks"][VQA]
+    lines = (run / "predictions" / "vqav2.jsonl").read_text().splitlines()
+    (run / "results.json").unlink()
+    (run / "predictions" / "vqav2.jsonl").unlink()
+    partial = run / "predictions" / "vqav2.partial.jsonl"
+    head = {"recipe": record["recipe"], "recipe_sha256": record["recipe_sha256"]}
+    partial.write_text("\n".join([json.dumps(head), lines[0], '{"id": "2", "predic', lines[1]]) + "\n")
+    return Bad(run_args(env, data), [f"{partial}:3", "damaged line", f"sed -i '3d' {partial}"])
+
+
+@case("run-partial-predictions-of-an-older-pgeval")
+def _(env: Env) -> Bad:
+    partial = write_jsonl(env.tmp / "run" / "predictions" / "vqav2.partial.jsonl",
+                          [{"id": "1", "prediction": "yes"}])
+    return Bad(run_args(env, vqa_with_images(env)),
+               [str(partial), "no recipe (written by an older pgeval)", "--overwrite vqav2"])
+
+
+@case("run-out-holds-predictions-pgeval-did-not-write")
+def _(env: Env) -> Bad:
+    mine = write_jsonl(env.tmp / "run" / "predictions" / "vqav2.jsonl",
+                       [{"id": 1, "prediction": "mine"}])
+    return Bad(run_args(env, vqa_with_images(env)),
+               [str(mine), "pgeval did not write this file", "--overwrite vqav2"])
+
+
+@case("run-adapter-rule-misspelled")
+def _(env: Env) -> Bad:
+    specs = vqa_spec(env, 'adapter = "vqa_accuracy"', 'adapter = "vqa_accuracy"\nargs = { rule = "offical" }')
+    return Bad(run_args(env, vqa_data(env), "--tasks-dir", str(specs)),
+               [str(specs / "vqav2.toml"), "[scoring] args", "'offical'"])
+
+
+@case("run-adapter-unknown-argument")
+def _(env: Env) -> Bad:
+    specs = vqa_spec(env, 'adapter = "vqa_accuracy"',
+                     'adapter = "vqa_accuracy"\nargs = { rules = "official" }')
+    return Bad(run_args(env, vqa_data(env), "--tasks-dir", str(specs)),
+               [str(specs / "vqav2.toml"), "[scoring] args", "no argument 'rules'", "rule, also"])
+
+
+@case("score-slice-mean-example-without-slice")
+def _(env: Env) -> Bad:
+    folder = write_task_file(env.tmp / "specs", task_toml() + 'aggregate = "slice_mean"\n').parent
+    data = env.tmp / "data"
+    annotations = write_jsonl(data / "mytask" / "val.jsonl", [
+        {"id": "a", "question": "q?", "references": ["yes"], "slice": "en"},
+        {"id": "b", "question": "q?", "references": ["no"]}])
+    predictions = write_jsonl(env.tmp / "p.jsonl", [{"id": "a", "prediction": "yes"},
+                                                     {"id": "b", "prediction": "no"}])
+    return Bad(["score", "--task", "mytask", "--predictions", str(predictions), "--data-dir", str(data),
+                "--tasks-dir", str(folder)], [str(annotations), "id 'b'", "no slice", "pooled"])
+
+
+@case("score-split-without-answers")
+def _(env: Env) -> Bad:
+    data = env.tmp / "data"
+    write_vqav2(data, ROWS)
+    vqa_file(data, "v2_OpenEnded_mscoco_test-dev2015_questions.json").write_text(json.dumps(
+        {"questions": [{"question_id": 1, "image_id": 11, "question": "Is it day?"}]}))
+    predictions = write_jsonl(env.tmp / "p.jsonl", [{"id": 1, "prediction": "yes"}])
+    return Bad(score_args(data, predictions, "--split", "test-dev"),
+               ["split 'test-dev' has no answers", "pgeval run --tasks vqav2 --split test-dev",
+                "submission file"])
+
+
+@case("gate-baseline-task-missing-from-current")
+def _(env: Env) -> Bad:
+    base = make_run(env.tmp / "base", "pt_224", 224,
+                    {VQA: {"accuracy": 80.0}, "docvqa": {"anls": 70.0}}).path
+    cur = make_run(env.tmp / "cur", "pt_224", 224, {VQA: {"accuracy": 80.0}}).path
+    return Bad(["gate", "--baseline", str(base), "--current", str(cur), "--max-drop", "1"],
+               ["gate: FAIL (docvqa missing from the current run)", "--allow-missing"], code=1)
+
+
 # -- the test ------------------------------------------------------------------------------------
 
 

@@ -219,15 +219,22 @@ def test_keys_without_interval_fail_only_by_max_drop(tmp_path):
     assert "gate: FAIL (1 metric got worse)" in render_gate(report)
 
 
-def test_tasks_and_keys_in_one_run_are_listed_not_compared(tmp_path):
+def test_a_baseline_task_missing_from_the_current_run_fails_unless_allowed(tmp_path):
     base = base_examples()
     b = write_run(tmp_path, "base", {"vqa": base, "gqa": base})
     c = write_run(tmp_path, "cur", {"vqa": base}, extra={"vqa": {"accuracy:new": 1.0}})
     report = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05)
-    assert row(report, "accuracy", task="gqa").verdict == "not compared"
+    assert row(report, "accuracy", task="gqa").verdict == "missing"
+    assert report.failed and report.missing == ["gqa"]
+    assert render_gate(report).endswith("gate: FAIL (gqa missing from the current run)")
+    result = run_cli("gate", "--baseline", b, "--current", c)
+    assert result.exit_code == 1 and "gate: FAIL (gqa missing from the current run)" in result.output
     new = row(report, "accuracy:new")
     assert (new.baseline, new.current, new.delta, new.verdict) == (None, 1.0, None, "not compared")
-    assert not report.failed and any("gqa: only in the baseline run" in n for n in report.notes)
+    allowed = compare(load_run(b), load_run(c), max_drop=None, alpha=0.05, allow_missing=True)
+    assert row(allowed, "accuracy", task="gqa").verdict == "not compared"
+    assert not allowed.failed and any("gqa: only in the baseline run" in n for n in allowed.notes)
+    assert run_cli("gate", "--baseline", b, "--current", c, "--allow-missing").exit_code == 0
 
 
 def test_bootstrap_is_deterministic_and_degenerate_differences_give_the_point():
@@ -294,7 +301,9 @@ def test_without_predictions_only_max_drop_can_decide(tmp_path):
 
 def test_nan_metric_is_not_compared_and_prints_as_null(tmp_path):
     base = base_examples()
-    b = write_run(tmp_path, "base", {"vqa": base}, extra={"vqa": {"bleu": float("nan")}})
+    b = write_run(tmp_path, "base", {"vqa": base}, extra={"vqa": {"bleu": 999.0}})
+    results = b / "results.json"  # pgeval writes no NaN now; an older pgeval's results.json could hold one
+    results.write_text(results.read_text().replace("999.0", "NaN"))
     c = write_run(tmp_path, "cur", {"vqa": base}, extra={"vqa": {"bleu": 10.0}})
     result = run_cli("gate", "--baseline", b, "--current", c, "--json")
     assert result.exit_code == 0, result.output
@@ -372,3 +381,45 @@ def test_runs_on_different_data_sources_are_noted(tmp_path):
                             "lmms-lab/VQAv2@0123456789ab in the current run; compared on the examples "
                             "both scored"]
     assert row(report, "accuracy").delta == 0.0 and not report.failed
+
+
+def test_max_drop_judges_the_paired_examples_not_the_aggregates(tmp_path):
+    """A baseline of the first 16 examples against a full run of the same model: the aggregates
+    differ (number 62.50 on 16, 47.50 on 40), the 16 shared scores are identical, so the paired
+    delta is 0 and the gate passes; F1, not a mean of per-example scores, is not compared on
+    different examples."""
+    full = [(f"q{i:02d}", 100.0 if i % 8 < 5 else 0.0, "number") for i in range(16)]
+    full += [(f"q{i:02d}", 100.0 if i % 8 < 3 else 0.0, "number") for i in range(16, 40)]
+    assert mean(v for _, v, _ in full[:16]) == 62.5 and mean(v for _, v, _ in full) == 47.5
+    b = write_run(tmp_path, "base", {"vqa": full[:16]}, extra={"vqa": {"f1": 70.0}})
+    c = write_run(tmp_path, "cur", {"vqa": full}, extra={"vqa": {"f1": 50.0}})
+    report = compare(load_run(b), load_run(c), max_drop=0.5, alpha=0.05)
+    number = row(report, "accuracy:number")
+    assert (number.baseline, number.current, number.delta) == (62.5, 47.5, -15.0)
+    assert number.paired_delta == 0.0 and number.judged == 0.0 and number.n_paired == 16
+    assert number.verdict == "ok" and row(report, "accuracy").verdict == "ok"
+    assert row(report, "f1").verdict == "not compared"
+    assert not report.failed
+    assert report.to_json()["pairing"] == {"vqa": {"paired": 16, "only_baseline": 0,
+                                                   "only_current": 24, "not_finite": 0}}
+    text = render_gate(report)
+    assert "paired by id: vqa 16 (only in the baseline 0, only in the current run 24)" in text
+    assert "vqa: f1 not compared: not a mean of the per-example scores" in text
+    assert text.endswith("gate: PASS")
+    # the same baseline against a run that lost 4 of the 16 shared answers fails on them
+    worse = flip(full[:16], down=4, up=0) + full[16:]
+    w = write_run(tmp_path, "worse", {"vqa": worse}, extra={"vqa": {"f1": 50.0}})
+    dropped = row(compare(load_run(b), load_run(w), max_drop=0.5, alpha=0.05), "accuracy:number")
+    assert dropped.paired_delta == -25.0 and dropped.verdict == "drop"
+
+
+def test_per_example_scores_that_miss_the_reported_value_leave_max_drop_to_the_values(tmp_path):
+    """Per-example scores on another scale than the reported value (0..1 against 80): the paired
+    delta is not the metric's, so max_drop judges the runs' values (80 -> 70) on the same examples."""
+    b = write_run(tmp_path, "base", {"vqa": [(f"q{i}", 0.8, None) for i in range(3)]},
+                  extra={"vqa": {"accuracy": 80.0}})
+    c = write_run(tmp_path, "cur", {"vqa": [(f"q{i}", 0.7, None) for i in range(3)]},
+                  extra={"vqa": {"accuracy": 70.0}})
+    r = row(compare(load_run(b), load_run(c), max_drop=1, alpha=0.05), "accuracy")
+    assert r.paired_delta == pytest.approx(-0.1) and not r.on_pairs
+    assert r.judged == -10.0 and r.verdict == "drop"

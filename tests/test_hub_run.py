@@ -100,7 +100,11 @@ def test_a_resume_does_not_keep_a_task_recorded_from_the_other_source(tiny_check
     assert run_cli(*common, "--data-dir", official[0]).exit_code == 0
     again = run_cli(*common, "--data-dir", official[0])
     assert "already done" in again.stderr
-    switched = run_cli(*common)
+    refused = run_cli(*common)  # the same directory, now the Hub copy: another recipe
+    assert refused.exit_code == 2
+    assert 'provenance ({"kind": "files"} then, {' in refused.stderr
+    assert "--overwrite docvqa" in refused.stderr
+    switched = run_cli(*common, "--overwrite", "docvqa")
     assert switched.exit_code == 0 and "already done" not in switched.stderr
     assert outputs(tmp_path / "run", "docvqa")[2]["kind"] == "hub"
 

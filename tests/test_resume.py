@@ -45,7 +45,8 @@ def start_and_wait(cmd, partial, lines):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
-        if partial.is_file() and partial.read_text().count("\n") >= lines:
+        # the head (the recipe), then `lines` examples
+        if partial.is_file() and partial.read_text().count("\n") >= 1 + lines:
             return proc
         time.sleep(0.02)
     raise AssertionError(f"the run did not reach {lines} predictions: {proc.communicate()[1]}")
@@ -150,7 +151,7 @@ def test_a_failing_write_stops_the_run_and_a_rerun_resumes(tiny_checkpoint, tmp_
         if os.path.realpath(f"/proc/self/fd/{fd}") != str(partial):
             return real_write(fd, data)
         calls.append(len(data))
-        if len(calls) < 2:
+        if len(calls) < 2:  # the head (the task's recipe) and the first batch
             return real_write(fd, data)
         if len(calls) == 2:  # half of the second batch's lines fit, then the disk is full
             return real_write(fd, bytes(data[: len(data) // 2]))

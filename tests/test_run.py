@@ -35,7 +35,12 @@ def test_run_writes_a_complete_run_directory(tiny_checkpoint, data, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert f"run directory: {out}" in result.stdout
     raw = json.loads((out / "results.json").read_text())
-    assert raw["schema"] == "pgeval.run/2"
+    assert raw["schema"] == "pgeval.run/3"
+    recipe = raw["tasks"]["vqav2"]["recipe"]
+    assert (recipe["prompt"], recipe["max_decode_len"], recipe["split"]) == \
+        ("answer en {question}", 32, "val")
+    assert recipe["checkpoint_sha256"] == raw["model"]["sha256"]
+    assert recipe["data_sha256"] == raw["tasks"]["vqav2"]["data_sha256"]
     assert raw["tasks"]["vqav2"]["aggregate"] == "pooled"
     assert raw["tasks"]["vqav2"]["spec"].endswith("vqav2.toml")
     assert raw["model"]["checkpoint"] == str(path.resolve())

@@ -40,6 +40,9 @@ class Adapter(ABC):
     # Run-time resources the adapter takes as keyword arguments when given (e.g. "vae": the
     # path of the segmentation mask decoder), beside the task spec's [scoring.args].
     resources: ClassVar[tuple[str, ...]] = ()
+    # Why an example's primary score can be missing (NaN from `score`), as predictions files
+    # say it next to a null score.
+    unscored: ClassVar[str] = "the metric has no value for this example"
 
     def __init__(self, **args: Any) -> None:
         if args:

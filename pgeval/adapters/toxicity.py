@@ -55,6 +55,7 @@ class Toxicity(Adapter):
 
     primary = "flagged"
     resources = ("toxicity_scorer",)
+    unscored = "the toxicity scorer rated none of the caption's attributes"
 
     @classmethod
     def direction(cls, key: str) -> Direction:

@@ -71,6 +71,10 @@ def infer_command(input_path: str, output: str, max_decode_len: int, beam_size: 
 @click.option("--allow-outside-data-dir", is_flag=True,
               help="Read images that a data file names outside --data-dir (through ../ or an "
                    "absolute path); refused by default.")
+@click.option("--overwrite", "overwrite", multiple=True, metavar="TASK",
+              help="Drop what --out holds of TASK (its record, predictions and partial file) and "
+                   "run it again; repeat it, or give a comma-separated list. Without it a rerun "
+                   "reuses only what the same recipe produced and stops on anything else.")
 @resource_options
 @click.option("--demo", is_flag=True,
               help="Evaluate the bundled demo model on synthetic benchmarks (no download needed).")
@@ -80,8 +84,9 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
                 mesh: str | None, coordinator: str | None, num_processes: int | None,
                 process_id: int | None, auto_distributed: bool, data_dir: str | None,
                 source: str | None, out: str | None, limit: int | None, splits: str | None, on_error: str,
-                vae: str | None, toxicity_scorer: str | None, entailment_judge: str | None,
-                radgraph_scorer: str | None, demo: bool, allow_outside_data_dir: bool) -> None:
+                overwrite: Sequence[str], vae: str | None, toxicity_scorer: str | None,
+                entailment_judge: str | None, radgraph_scorer: str | None, demo: bool,
+                allow_outside_data_dir: bool) -> None:
     """Evaluate a checkpoint on tasks; write results.json, predictions/ and model_card.md."""
     from pgeval.reports.card import write_model_card
     from pgeval.run.evaluation import run_evaluation
@@ -94,7 +99,8 @@ def run_command(task_list: str, tasks_dirs: Sequence[str], checkpoint: str | Non
                           auto_distributed=auto_distributed)
     config = RunConfig(tasks=tasks, catalog=catalog, data_dir=data_dir, source=source, out=out,
                        limit=limit, splits=splits, on_error=on_error, demo=demo,
-                       allow_outside_data_dir=allow_outside_data_dir)
+                       allow_outside_data_dir=allow_outside_data_dir,
+                       overwrite=tuple(t.strip() for o in overwrite for t in o.split(",") if t.strip()))
     resources = Resources(vae=vae, toxicity_scorer=toxicity_scorer,
                           entailment_judge=entailment_judge, radgraph_scorer=radgraph_scorer)
     run = run_evaluation(engine, config, resources, log=lambda m: click.echo(m, err=True))

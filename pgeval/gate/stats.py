@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pgeval.errors import InputError
-from pgeval.runs import ExampleScore
+from pgeval.runs import ExampleScore, slice_mean
 
 # BCa needs a jackknife over all n examples (O(n²) work: 1 s at 5,000 examples); past this size
 # the percentile interval of a mean is as good and much cheaper.
@@ -80,15 +80,6 @@ def slice_mean_weights(slices: Sequence[str | None], kept: set[str]) -> np.ndarr
         if s in kept:
             counts[s] = counts.get(s, 0) + 1
     return np.array([1.0 / (len(counts) * counts[s]) if s in counts else 0.0 for s in slices])
-
-
-def slice_mean(scores: Sequence[float], slices: Sequence[str | None]) -> float:
-    """Mean over the (non-null) slices of each slice's mean score."""
-    groups: dict[str, list[float]] = {}
-    for v, s in zip(scores, slices, strict=True):
-        if s is not None:
-            groups.setdefault(s, []).append(v)
-    return math.fsum(math.fsum(g) / len(g) for g in groups.values()) / len(groups)
 
 
 def _mean_difference(baseline: np.ndarray, current: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -184,18 +175,3 @@ def detect_aggregate(scores: Sequence[ExampleScore], reported: float) -> str:
     pooled = math.fsum(values) / len(values)
     by_slice = slice_mean(values, slices)
     return "slice_mean" if abs(by_slice - reported) < abs(pooled - reported) else "pooled"
-
-
-def reported_matches(scores: Sequence[ExampleScore], reported: float, aggregate: str,
-                     tol: float = 0.05) -> tuple[bool, float]:
-    """Whether the per-example scores reproduce the reported primary value (within tol points)."""
-    scores = [s for s in scores if math.isfinite(s.score)]
-    if not scores:
-        return False, math.nan
-    values = [s.score for s in scores]
-    if aggregate == "slice_mean":
-        mean = slice_mean(values, [s.slice for s in scores])
-    else:
-        mean = math.fsum(values) / len(values)
-    return abs(mean - reported) <= tol, mean
-

@@ -1,10 +1,12 @@
 """A run directory and every file in it: the lock, the partial predictions a running task
 appends to, the final predictions and submission files, results.json (its header and task
-records) and the check that a rerun resumes a run of the same model."""
+records), and what a rerun may reuse of them: only what the same model and the same task recipe
+produced (pgeval.run.recipe), checked against the files before anything is reused."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,17 +18,26 @@ from pgeval import __version__
 from pgeval.errors import InputError
 from pgeval.io import atomic_write_text
 from pgeval.run.generation import GenerationStats
-from pgeval.run.hashing import data_sha256
 from pgeval.run.lock import RunLock
 from pgeval.run.partial import Progress, ProgressWriter, read_progress
 from pgeval.run.plan import TaskPlan
-from pgeval.runs import PREDICTIONS, RESULTS, Run, TaskRecord, load_run, write_results
-from pgeval.scoring.score import TaskResult
+from pgeval.run.recipe import check_recipe, differences, recipe_sha256
+from pgeval.runs import (
+    PREDICTIONS,
+    RESULTS,
+    Run,
+    TaskRecord,
+    load_run,
+    read_example_scores,
+    reported_matches,
+    write_results,
+)
+from pgeval.scoring.score import TaskResult, score_json
 from pgeval.scoring.submissions import submission_entries, submission_name, write_submission
 
 PARTIAL = ".partial.jsonl"  # the suffix of a task's predictions while it runs (partial_path)
-# what a resumed run must share with the one it resumes
-SAME_MODEL = ("checkpoint", "base", "res", "dtype")
+# what a resumed run must share with the one it resumes (results.json has one "model")
+SAME_MODEL = ("checkpoint", "base", "sha256", "res", "dtype")
 
 
 class RunDirectory:
@@ -36,6 +47,7 @@ class RunDirectory:
         self.path = Path(path)
         self._lock = RunLock(self.path)
         self._header: dict[str, Any] = {}
+        self._kept_ids: dict[str, set[str]] = {}
 
     def lock(self) -> None:
         """Take the directory's lock (creating the folder), or raise naming its holder."""
@@ -55,8 +67,9 @@ class RunDirectory:
     def progress(self, task: str) -> Progress:
         return read_progress(self.partial_path(task))
 
-    def writer(self, task: str) -> ProgressWriter:
-        return ProgressWriter(self.partial_path(task))
+    def writer(self, task: str, recipe: Mapping[str, Any]) -> ProgressWriter:
+        """Appends to the task's partial file, which starts with the recipe when new."""
+        return ProgressWriter(self.partial_path(task), _head(recipe))
 
     def recorded(self, model: Mapping[str, Any]) -> dict[str, TaskRecord]:
         """The tasks a previous run in this directory recorded; a run of another checkpoint,
@@ -64,21 +77,113 @@ class RunDirectory:
         if not (self.path / RESULTS).is_file():
             return {}
         previous = load_run(self.path)
-        if any(previous.model.get(k) != model.get(k) for k in SAME_MODEL):
-            raise InputError("this folder holds a run of another checkpoint, resolution or dtype",
-                             path=str(self.path), hint="pass another --out, or delete the folder")
+        # a results.json of an older pgeval may lack the digests (they came at the run's end)
+        same = [k for k in SAME_MODEL if k != "sha256" or previous.model.get(k)]
+        differ = differences({k: previous.model.get(k) for k in same},
+                             {k: model.get(k) for k in same})
+        if differ:
+            raise InputError("this folder holds a run of another model: " + "; ".join(differ),
+                             path=str(self.path / RESULTS),
+                             hint="pass another --out, or delete the folder")
         return dict(previous.tasks)
 
-    def resume_state(self, records: Mapping[str, TaskRecord], plans: Sequence[TaskPlan],
-                     limit: int | None) -> dict[str, Any]:
-        """What a rerun keeps (JSON, for every process): the tasks already recorded with the
-        same split, limit and data source ("kept") and, for the others, the ids their partial files hold."""
-        kept = [p.spec.name for p in plans if (r := records.get(p.spec.name)) and r.limit == limit
-                and r.split == p.spec.split and r.source == p.provenance
-                and (self.path / (r.predictions or "")).is_file()]
-        done = {p.spec.name: sorted(self.progress(p.spec.name).done)
-                for p in plans if p.spec.name not in kept}
-        return {"kept": kept, "done": done}
+    def resume_state(self, records: dict[str, TaskRecord], plans: Sequence[TaskPlan],
+                     recipes: Mapping[str, Mapping[str, Any]], limit: int | None,
+                     overwrite: Sequence[str] = ()) -> dict[str, Any]:
+        """What a rerun keeps (JSON, for every process): the tasks whose record holds exactly
+        this run's examples, made by the same recipe ("kept"), and for the others the ids whose
+        predictions the same recipe already made ("done"; those of a finished task with another
+        limit are copied into its partial file). The tasks in `overwrite` lose their record and
+        files first ("overwritten"). Anything made another way, or not made by pgeval, is an
+        error naming it."""
+        kept, done, reuse = [], {}, {}
+        for plan in plans:  # every check first: a refusal leaves the directory as it was
+            name, recipe = plan.spec.name, recipes[plan.spec.name]
+            if name in overwrite:
+                continue
+            progress = self.progress(name)
+            if progress.done:
+                check_recipe(progress.recipe, recipe, task=name, what="its partial predictions",
+                             where=str(self.partial_path(name)))
+            elif progress.recipe not in (None, recipe):
+                self.partial_path(name).unlink()  # a head of another recipe, and nothing else
+            record, finished = records.get(name), None
+            if record is None:
+                self._check_unrecorded(name, progress)
+            else:
+                finished = self._finished(record, plan, recipe)
+            if record and finished is not None and record.limit == limit and \
+                    set(finished) | set(record.skipped_ids) == {e.id for e in plan.examples}:
+                kept.append(name)
+                self._kept_ids[name] = set(finished) | set(record.skipped_ids)
+                continue
+            reuse[name] = {i: p for i, p in (finished or {}).items() if i not in progress.done}
+            done[name] = sorted(progress.done | set(reuse[name]))
+        for name, predictions in reuse.items():
+            if predictions:
+                writer = self.writer(name, recipes[name])
+                try:
+                    writer.predictions(predictions.items())
+                finally:
+                    writer.close()
+        overwritten = [p.spec.name for p in plans if p.spec.name in overwrite]
+        for name in overwritten:
+            self._forget(name, records)
+            done[name] = []
+        return {"kept": kept, "done": done, "overwritten": overwritten}
+
+    def _forget(self, task: str, records: dict[str, TaskRecord]) -> None:
+        """--overwrite TASK: its record, predictions and partial file go."""
+        records.pop(task, None)
+        self.partial_path(task).unlink(missing_ok=True)
+        (self.path / self.predictions_name(task)).unlink(missing_ok=True)
+
+    def _finished(self, record: TaskRecord, plan: TaskPlan,
+                  recipe: Mapping[str, Any]) -> dict[str, str] | None:
+        """The predictions of a recorded task by id (None when its predictions file is gone),
+        once its record is checked: the same recipe, and the predictions file it names, with
+        the number of examples and the primary value it records."""
+        name, results = record.name, str(self.path / RESULTS)
+        check_recipe(record.recipe, recipe, task=name, where=results, what="its record")
+        hint = f"restore what pgeval wrote, or pass --overwrite {name} to run {name} again"
+        if record.recipe_sha256 != recipe_sha256(record.recipe or {}):
+            raise InputError(f"task {name}: the recipe was edited after pgeval recorded it "
+                             "(its recipe_sha256 differs)", path=results, hint=hint)
+        path = self.path / (record.predictions or self.predictions_name(name))
+        if not path.is_file():
+            return None
+        if hashlib.sha256(path.read_bytes()).hexdigest() != record.predictions_sha256:
+            raise InputError(f"task {name}: this is not the predictions file results.json "
+                             "recorded (its sha256 differs)", path=str(path), hint=hint)
+        scores = list(read_example_scores(path))
+        if len(scores) != record.n:
+            raise InputError(f"task {name}: n is {record.n}, but its predictions file holds "
+                             f"{len(scores)} examples ({record.predictions})", path=results, hint=hint)
+        value = record.metrics.get(record.primary)
+        if plan.spec.adapter_class().additive and value is not None:
+            ok, mean = reported_matches(scores, value, record.aggregate or "pooled")
+            if not ok:
+                raise InputError(f"task {name}: {record.primary} is {value}, but the scores of its "
+                                 f"predictions ({record.predictions}) give {mean:.2f}",
+                                 path=results, hint=hint)
+        return {s.id: s.prediction for s in scores}
+
+    def _check_unrecorded(self, task: str, progress: Progress) -> None:
+        """A task results.json does not record must have no predictions file, unless pgeval
+        wrote it from the partial file before a kill stopped it recording the task."""
+        path = self.path / self.predictions_name(task)
+        if not path.is_file():
+            return
+        try:
+            ours = all(progress.predictions.get(s.id) == s.prediction
+                       for s in read_example_scores(path))
+        except InputError:
+            ours = False
+        if not ours:
+            raise InputError(f"task {task}: pgeval did not write this file (results.json does not "
+                             "record the task), and would replace it", path=str(path),
+                             hint=f"move it away, pass another --out, or --overwrite {task} to "
+                                  "replace it")
 
     def begin(self, model: dict[str, Any], runtime: dict[str, Any]) -> None:
         """Start writing: the predictions folder, and the header every results.json of this run
@@ -89,7 +194,7 @@ class RunDirectory:
                         "model": model, "runtime": runtime}
 
     def save_task(self, plan: TaskPlan, result: TaskResult, generated: GenerationStats, *,
-                  limit: int | None) -> TaskRecord:
+                  limit: int | None, recipe: Mapping[str, Any]) -> TaskRecord:
         """Write a scored task's predictions file (and, for a split without answers, the
         server's submission file) and return its record. The partial file stays until
         results.json records the task (`drop_partial`), so a kill at any point loses nothing
@@ -102,10 +207,12 @@ class RunDirectory:
             entries = submission_entries(source.submission, result.ids, result.predictions)
             submission = str(write_submission(self.path, name, entries))
         slices = {e.id: e.slice for e in plan.examples}
-        atomic_write_text(self.path / self.predictions_name(spec.name), "".join(
-            json.dumps({"id": i, "prediction": p, "score": s, "slice": slices[i]},
-                       ensure_ascii=False) + "\n"
-            for i, p, s in zip(result.ids, result.predictions, result.per_example, strict=True)))
+        text = "".join(
+            json.dumps({"id": i, "prediction": p, **score_json(s, result.unscored),
+                        "slice": slices[i]},
+                       ensure_ascii=False, allow_nan=False) + "\n"
+            for i, p, s in zip(result.ids, result.predictions, result.per_example, strict=True))
+        atomic_write_text(self.path / self.predictions_name(spec.name), text)
         elapsed = generated.wall_time_s
         return TaskRecord(
             name=spec.name, split=spec.split, title=spec.title, family=spec.family,
@@ -115,20 +222,23 @@ class RunDirectory:
             examples_per_s=round(generated.examples / elapsed, 3) if elapsed > 0 and generated.examples
             else 0.0,
             predictions=self.predictions_name(spec.name), directions=result.directions,
-            info=result.info, prompt=spec.prompt, data_sha256=data_sha256(plan),
+            info=result.info, prompt=spec.prompt, data_sha256=dict(recipe["data_sha256"]),
             submission=submission, aggregate=spec.aggregate,
-            spec=None if spec.path is None else str(spec.path), source=plan.provenance)
+            spec=None if spec.path is None else str(spec.path), source=plan.provenance,
+            recipe=dict(recipe),
+            recipe_sha256=recipe_sha256(recipe),
+            predictions_sha256=hashlib.sha256(text.encode()).hexdigest())
 
-    def drop_partial(self, task: str) -> None:
-        """Remove a task's partial file, once results.json records the task."""
-        self.partial_path(task).unlink(missing_ok=True)
+    def drop_partial(self, task: str, recorded: Sequence[str] | None = None) -> None:
+        """Remove a task's partial file once results.json records the task (its `recorded`
+        ids; by default those of the record a rerun kept), unless it holds predictions of
+        other examples (those beyond a smaller --limit), which a later run may reuse."""
+        ids = self._kept_ids.get(task, set()) if recorded is None else set(recorded)
+        if self.progress(task).done <= ids:
+            self.partial_path(task).unlink(missing_ok=True)
 
-    def write_results(self, records: Mapping[str, TaskRecord],
-                      checkpoint_sha256: Mapping[str, str] | None = None) -> Path:
-        """results.json: the header and the task records (and, at the end of the run, the
-        checkpoint files' digests)."""
-        if checkpoint_sha256 is not None:
-            self._header["model"]["sha256"] = dict(checkpoint_sha256)
+    def write_results(self, records: Mapping[str, TaskRecord]) -> Path:
+        """results.json: the header and the task records."""
         return write_results(self.path, self._header, records)
 
     def load(self) -> Run:
@@ -142,3 +252,8 @@ class RunDirectory:
         parts = [f"{name} finished" for name in finished if name not in partial]
         parts += [f"{name} {n} predictions" for name, n in partial.items()]
         return f"kept in {self.path}: {', '.join(parts) or 'nothing finished yet'}"
+
+
+def _head(recipe: Mapping[str, Any]) -> dict[str, Any]:
+    """The first line of a partial predictions file."""
+    return {"recipe": dict(recipe), "recipe_sha256": recipe_sha256(recipe)}

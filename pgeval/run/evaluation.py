@@ -29,8 +29,9 @@ from pgeval.remote import is_url, local_copy
 from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.run.directory import RunDirectory
 from pgeval.run.generation import GenerationStats, check_same_data, generate_task
-from pgeval.run.hashing import Hasher
+from pgeval.run.hashing import data_sha256, file_sha256, sha256_files
 from pgeval.run.plan import check_images, default_data_dir, parse_splits, plan_tasks
+from pgeval.run.recipe import task_recipe
 from pgeval.run.task import score_task
 from pgeval.runs import Run, TaskRecord
 from pgeval.tasks import TaskCatalog
@@ -143,7 +144,12 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
     source = run_config.source or ("files" if run_config.data_dir else "auto")
     plans = plan_tasks(tasks, data_dir, limit=limit, catalog=run_config.catalog,
                        splits=parse_splits(run_config.splits, tasks), source=source,
-                       allow_outside_data_dir=run_config.allow_outside_data_dir)
+                       allow_outside_data_dir=run_config.allow_outside_data_dir,
+                       resources=resources)
+    unknown = [t for t in run_config.overwrite if t not in tasks]
+    if unknown:
+        raise InputError(f"--overwrite names {', '.join(unknown)}, which --tasks does not",
+                         hint="--overwrite takes tasks of this run")
     check_same_data(plans)
     if run_config.on_error == "fail":
         check_images(plans)
@@ -162,25 +168,34 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
                        dtype=engine_config.dtype, demo=run_config.demo)
     model["tokenizer"] = str(Path(engine.tokenizer.path).resolve())  # what reports count tokens with
     records: dict[str, TaskRecord] = {}
+    recipes: dict[str, dict[str, Any]] = {}
 
     def read_run_directory() -> dict[str, Any]:
+        model["sha256"] = sha256_files(engine.checkpoint_files)
+        identity = {"checkpoint_sha256": model["sha256"],
+                    "tokenizer_sha256": file_sha256(Path(engine.tokenizer.path)),
+                    "res": model["res"], "dtype": model["dtype"]}
+        recipes.update({p.spec.name: task_recipe(p, identity, data_sha256(p), resources)
+                        for p in plans})
         records.update(directory.recorded(model))
-        return directory.resume_state(records, plans, limit)
+        return directory.resume_state(records, plans, recipes, limit, run_config.overwrite)
 
     state = on_lead(read_run_directory)
     if lead:
-        hasher = Hasher(engine.checkpoint_files)
-        hasher.start()
         directory.begin(model, {**runtime_info(engine, engine_config.batch_size),
                                 "data_dir": str(data_dir.resolve())})
+        if state["overwritten"]:
+            directory.write_results(records)
     generated: dict[str, GenerationStats] = {}
     for plan in plans:
         name = plan.spec.name
         if name in state["kept"]:
             log(f"{name}: already done in {directory.path}, kept")
             continue
-        log(f"{name}: {len(plan.examples)} examples ({plan.spec.split})")
-        writer = directory.writer(name) if lead else None
+        reused = len(set(state["done"][name]) & {e.id for e in plan.examples})
+        log(f"{name}: {len(plan.examples)} examples ({plan.spec.split})"
+            + (f", {reused} already done in {directory.path}" if reused else ""))
+        writer = directory.writer(name, recipes[name]) if lead else None
         try:
             generated[name] = generate_task(engine, plan, set(state["done"][name]), writer=writer,
                                             on_error=run_config.on_error,
@@ -196,10 +211,13 @@ def _run(engine_config: EngineConfig, run_config: RunConfig, directory: RunDirec
         if name in generated:
             result = score_task(plan, directory.progress(name), resources=resources,
                                 where=directory.partial_path(name))
-            records[name] = directory.save_task(plan, result, generated[name], limit=limit)
+            records[name] = directory.save_task(plan, result, generated[name], limit=limit,
+                                                recipe=recipes[name])
             directory.write_results(records)
-        directory.drop_partial(name)
-    directory.write_results(records, checkpoint_sha256=hasher.result())
+            directory.drop_partial(name, [*result.ids, *result.skipped])
+        else:
+            directory.drop_partial(name)
+    directory.write_results(records)
     return directory.load()
 
 

@@ -1,11 +1,11 @@
-"""sha256 digests results.json records: of the checkpoint's files (hashed beside inference) and
-of each task's annotation files."""
+"""sha256 digests results.json and task recipes record: of the checkpoint's files (hashed in
+parallel, before decoding starts) and of each task's annotation files."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pgeval.run.plan import TaskPlan
@@ -21,8 +21,10 @@ def file_sha256(path: Path) -> str:
 
 
 def sha256_files(files: Sequence[Path]) -> dict[str, str]:
-    """Each file's hex digest, by its name."""
-    return {path.name: file_sha256(path) for path in files}
+    """Each file's hex digest, by its name (a checkpoint's shards are hashed in parallel:
+    hashlib releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip((p.name for p in files), pool.map(file_sha256, files), strict=True))
 
 
 def data_sha256(plan: TaskPlan) -> dict[str, str]:
@@ -45,19 +47,3 @@ def data_sha256(plan: TaskPlan) -> dict[str, str]:
         elif path.is_file():
             found[path.relative_to(root).as_posix()] = file_sha256(path)
     return found
-
-
-class Hasher(threading.Thread):
-    """Hashes files beside inference; `result()` waits for it."""
-
-    def __init__(self, files: Sequence[Path]) -> None:
-        super().__init__(daemon=True)
-        self.files: Sequence[Path] = files
-        self.digests: dict[str, str] | None = None
-
-    def run(self) -> None:
-        self.digests = sha256_files(self.files)
-
-    def result(self) -> dict[str, str]:
-        self.join()
-        return self.digests or {}

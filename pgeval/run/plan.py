@@ -17,7 +17,8 @@ from pgeval.data import DataSource, Example
 from pgeval.data.hub.source import HubSource, hub_splits
 from pgeval.errors import InputError
 from pgeval.model.video import Clip, resolve_video
-from pgeval.scoring.examples import load_examples
+from pgeval.resources import NO_RESOURCES, Resources
+from pgeval.scoring.examples import check_slices, load_examples
 from pgeval.tasks import TaskCatalog, TaskSpec
 
 MAX_LISTED = 20
@@ -154,16 +155,19 @@ def _check_inside(plan: TaskPlan, example: Example, data_dir: Path) -> None:
 
 def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None,
                catalog: TaskCatalog | None = None, splits: Mapping[str, str] | None = None,
-               source: str = "files", allow_outside_data_dir: bool = False) -> list[TaskPlan]:
+               source: str = "files", allow_outside_data_dir: bool = False,
+               resources: Resources = NO_RESOURCES) -> list[TaskPlan]:
     """Load and check every task's data (specs from `catalog`, default the built-in ones; on the
     split `splits` names, else its own) from the official files under `data_dir` or from the
-    task's Hub copy, as `source` (SOURCES) chooses; raise one error listing all missing files.
-    An image path of the official files leading outside `data_dir` (`../`, an absolute path) is
-    an error unless `allow_outside_data_dir`."""
+    task's Hub copy, as `source` (SOURCES) chooses, and build its scoring adapter with its
+    arguments and `resources`, so a bad argument stops the run before the model loads; raise one
+    error listing all missing files. An image path of the official files leading outside
+    `data_dir` (`../`, an absolute path) is an error unless `allow_outside_data_dir`."""
     catalog = catalog or TaskCatalog.load()
     specs = []
     for name in dict.fromkeys(names):
         specs.append(with_split(catalog.get(name), (splits or {}).get(name)))
+        specs[-1].make_adapter(resources)
     kinds = {spec.name: source_kind(spec, source) for spec in specs}
     missing = []
     for spec in (s for s in specs if kinds[s.name] == "files"):
@@ -179,6 +183,7 @@ def plan_tasks(names: Iterable[str], data_dir: Path, *, limit: int | None = None
     for spec in specs:
         if kinds[spec.name] == "hub":
             hub, examples = _hub_plan(spec)
+            check_slices(spec, examples, hub.copy.root)
             plans.append(TaskPlan(spec, hub.copy.root, examples[:limit], {}, hub))
             continue
         root = data_dir / spec.data_dir

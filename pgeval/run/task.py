@@ -33,7 +33,8 @@ def score_task(plan: TaskPlan, progress: Progress, *, resources: Resources = NO_
         return dataclasses.replace(result, skipped=skipped)
     return TaskResult(task=spec.name, split=spec.split, metrics={}, ids=[e.id for e in scored],
                       predictions=texts, per_example=[None] * len(scored), skipped=skipped,
-                      answered=False)
+                      answered=False, unscored="the split has no answers: the benchmark's server "
+                                               "scores it")
 
 
 def run_task(engine: Engine, plan: TaskPlan, *, resources: Resources = NO_RESOURCES,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pgeval.data import Example
+from pgeval.errors import InputError
 from pgeval.io import atomic_write_text, output_folder
 from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.scoring.examples import load_examples
@@ -39,6 +40,7 @@ class TaskResult:
     info: dict[str, Any] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
     answered: bool = True
+    unscored: str = ""  # why an example's score can be missing (Adapter.unscored)
 
     @property
     def n(self) -> int:
@@ -48,6 +50,13 @@ class TaskResult:
         """{task, split, n, metrics}, and the adapter's `info` when it gave any."""
         out = {"task": self.task, "split": self.split, "n": self.n, "metrics": self.metrics}
         return out | ({"info": self.info} if self.info else {})
+
+
+def score_json(score: float | None, unscored: str) -> dict[str, Any]:
+    """An example's "score" in a predictions file: a number, or null with why (JSON has no NaN)."""
+    if score is None or not math.isfinite(score):
+        return {"score": None, "unscored": unscored}
+    return {"score": score}
 
 
 def _mean(values: Iterable[float]) -> float:
@@ -63,7 +72,9 @@ def score_predictions(
     resources: Resources = NO_RESOURCES,
 ) -> TaskResult:
     """Score predictions aligned with examples (with the spec's adapter),
-    with per-slice metrics and the task's aggregate."""
+    with per-slice metrics and the task's aggregate. A metric without a value on these
+    predictions (POPE's precision when no answer is "yes") is left out and named in
+    info["undefined"]: JSON has no NaN."""
     if len(predictions) != len(examples) or not examples:
         raise ValueError("need one prediction per example, and at least one example")
     adapter = spec.make_adapter(resources)
@@ -98,6 +109,10 @@ def score_predictions(
                     metrics[f"{key}:mean_excluding_{excluded}"] = _mean(
                         slice_metrics[s][key] for s in kept
                     )
+    undefined = [k for k, v in metrics.items() if not math.isfinite(v)]
+    if undefined:
+        metrics = {k: v for k, v in metrics.items() if k not in undefined}
+        info = {**info, "undefined": undefined}
     return TaskResult(
         task=spec.name,
         split=split or spec.split,
@@ -107,6 +122,7 @@ def score_predictions(
         per_example=per_example,
         directions={k: d for k in metrics if (d := adapter.direction(k)) != "higher"},
         info=info,
+        unscored=adapter.unscored,
     )
 
 
@@ -116,16 +132,24 @@ def score_file(
 ) -> TaskResult:
     """Score a predictions file (official submission JSON or pgeval JSONL) against the split."""
     examples = load_examples(spec, data_dir, split)
+    if not spec.data_source().answered(split or spec.split):
+        raise InputError(f"task {spec.name}: split {split or spec.split!r} has no answers (only "
+                         "its questions), so there is nothing to score it against",
+                         path=str(predictions_path),
+                         hint=f"the benchmark's server scores it: `pgeval run --tasks {spec.name} "
+                              f"--split {split or spec.split}` writes the server's submission file")
     located = read_predictions(predictions_path, spec.data_source().submission)
     texts = align_predictions(located, examples, predictions_path)
     return score_predictions(spec, examples, texts, split, resources)
 
 
 def write_per_example(result: TaskResult, out_dir: str | Path) -> Path:
-    """Write `<out_dir>/<task>.<split>.jsonl`: id, prediction and score per example."""
+    """Write `<out_dir>/<task>.<split>.jsonl`: id, prediction and score per example (null, with
+    why, where the metric gives the example none)."""
     out_dir = output_folder(out_dir, "--out")
     path = out_dir / f"{result.task}.{result.split}.jsonl"
     atomic_write_text(path, "".join(
-        json.dumps({"id": i, "prediction": p, "score": s}, ensure_ascii=False) + "\n"
+        json.dumps({"id": i, "prediction": p, **score_json(s, result.unscored)}, ensure_ascii=False,
+                   allow_nan=False) + "\n"
         for i, p, s in zip(result.ids, result.predictions, result.per_example, strict=True)))
     return path
