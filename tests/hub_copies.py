@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from tests.synthetic import write_image
+from tests.synthetic import docvqa_with_images, vqav2_with_images, write_image
 
 ROW_GROUP = 2  # rows per parquet row group: every test split spans several groups
 
@@ -86,3 +86,17 @@ def write_official_testdev(data_dir: Path, rows: list[tuple]) -> None:
         {"questions": [{"question_id": q, "image_id": i, "question": t} for q, i, t in rows]}))
     for _, i, _ in rows:
         write_image(folder / "test2015" / f"COCO_test2015_{i:012d}.jpg", i)
+
+
+# The small benchmark the Hub tests write in both forms: 9 VQAv2 val questions over 5 images,
+# 3 VQAv2 test-dev questions, 5 DocVQA questions.
+DOC_ROWS = [(500 + q, "What is the date?", ["1995", "march 1995"]) for q in range(5)]
+TESTDEV = [(9001, 100, "What is it?"), (9002, 100, "Is it red?"), (9003, 107, "How many?")]
+
+
+def write_official(root: Path) -> list[tuple]:
+    """The official files of that benchmark under root; the VQAv2 val rows."""
+    rows = vqav2_with_images(root, 9)
+    write_official_testdev(root, TESTDEV)
+    docvqa_with_images(root, 5)
+    return rows

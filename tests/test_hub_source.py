@@ -14,12 +14,9 @@ from pgeval.errors import InputError
 from pgeval.run.plan import plan_tasks
 from pgeval.tasks import TaskCatalog
 from tests.fake_hub import use_hub
-from tests.hub_copies import docvqa_copy, vqav2_copy, write_official_testdev
-from tests.synthetic import docvqa_with_images, vqav2_with_images
+from tests.hub_copies import DOC_ROWS, TESTDEV, docvqa_copy, vqav2_copy, write_official
 
 TASKS = Path(__file__).resolve().parents[1] / "tasks"
-DOC_ROWS = [(500 + q, "What is the date?", ["1995", "march 1995"]) for q in range(5)]
-TESTDEV = [(9001, 100, "What is it?"), (9002, 100, "Is it red?"), (9003, 107, "How many?")]
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +28,7 @@ def catalog():
 def official(tmp_path_factory):
     """Official files: 9 VQAv2 val questions over 5 images, VQAv2 test-dev, 5 DocVQA questions."""
     root = tmp_path_factory.mktemp("official")
-    rows = vqav2_with_images(root, 9)
-    write_official_testdev(root, TESTDEV)
-    docvqa_with_images(root, 5)
-    return root, rows
+    return root, write_official(root)
 
 
 def publish(hub, catalog, official) -> dict[str, str]:
