@@ -1,8 +1,10 @@
 """The `pgeval` command line: every command is a thin shell over a function of the Python API;
-the commands live in this package's modules (run, score, reports, gate)."""
+the commands live in this package's modules (run, score, reports, report, gate, data), each
+imported only when its command runs, so `pgeval --help` loads none of them."""
 
 from __future__ import annotations
 
+import importlib
 import shlex
 import signal
 import sys
@@ -14,16 +16,42 @@ import click
 from PIL import Image
 
 from pgeval import __version__
-from pgeval.cli.data import data_command
-from pgeval.cli.gate import gate_command
-from pgeval.cli.report import report_command
-from pgeval.cli.reports import leaderboard_command, plot_command, table_command
-from pgeval.cli.run import bench_command, infer_command, run_command
-from pgeval.cli.score import score_command, tasks_command
 from pgeval.errors import Interrupted, PgevalError
 
+# Each command: the module that defines it and the click command's name there.
+COMMANDS = {
+    "run": ("pgeval.cli.run", "run_command"),
+    "tasks": ("pgeval.cli.score", "tasks_command"),
+    "score": ("pgeval.cli.score", "score_command"),
+    "infer": ("pgeval.cli.run", "infer_command"),
+    "bench": ("pgeval.cli.run", "bench_command"),
+    "table": ("pgeval.cli.reports", "table_command"),
+    "leaderboard": ("pgeval.cli.reports", "leaderboard_command"),
+    "plot": ("pgeval.cli.reports", "plot_command"),
+    "report": ("pgeval.cli.report", "report_command"),
+    "gate": ("pgeval.cli.gate", "gate_command"),
+    "data": ("pgeval.cli.data", "data_command"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one is run (or asked for its --help); the
+    group's own help lists them from its docstring."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name]
+        return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The docstring's table already lists every command with what it does."""
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pgeval")
 def cli() -> None:
     """Evaluate PaliGemma-family models with the official metrics.
@@ -43,12 +71,6 @@ def cli() -> None:
     """
 
 
-for command in (run_command, tasks_command, score_command, infer_command, bench_command,
-                table_command, leaderboard_command, plot_command, report_command, gate_command,
-                data_command):
-    cli.add_command(command)
-
-
 def _terminate(_signum: int, _frame: object) -> None:
     """SIGTERM (what schedulers send before SIGKILL) stops a run as Ctrl-C does."""
     raise KeyboardInterrupt
@@ -63,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     # command decodes the first silently (it only costs time, every image is resized to the
     # model's resolution); pgeval.model.images.load_image reports the second as unusable input.
     warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+    if argv and argv[0] in COMMANDS:
+        # loading the command is part of starting: pgeval.__main__'s start-up handler still
+        # answers a SIGTERM here, before this one says what a run kept
+        importlib.import_module(COMMANDS[argv[0]][0])
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
