@@ -1,11 +1,12 @@
 """Reading and writing the files pgeval is given and writes: input text checked for encoding (with
-the file and line of a problem), JSON and JSON Lines, atomic writes, output folders, and the
-natural sort order of numbered file names, and progress bars (which a log file gets as lines).
+the file and line of a problem), JSON and JSON Lines, atomic writes, output folders, a file's sha256,
+the natural sort order of numbered file names, and progress bars (which a log file gets as lines).
 Everything that only reads or writes files imports this module, not the data sources."""
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -237,3 +238,12 @@ def progress_bar(iterable: Iterable | None = None, **options: Any) -> Any:
     if sys.stderr.isatty():
         return tqdm(iterable, dynamic_ncols=True, **options)
     return tqdm(iterable, file=_Lines(sys.stderr), mininterval=LOG_EVERY_S, ncols=100, **options)
+
+
+def file_sha256(path: Path) -> str:
+    """A file's hex digest, read in 16 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 24):
+            digest.update(chunk)
+    return digest.hexdigest()

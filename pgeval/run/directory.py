@@ -16,7 +16,7 @@ import jax
 
 from pgeval import __version__
 from pgeval.errors import InputError
-from pgeval.io import atomic_write_text
+from pgeval.io import atomic_write_text, file_sha256
 from pgeval.run.generation import GenerationStats
 from pgeval.run.lock import RunLock
 from pgeval.run.partial import Progress, ProgressWriter, read_progress
@@ -152,7 +152,7 @@ class RunDirectory:
         path = self.path / (record.predictions or self.predictions_name(name))
         if not path.is_file():
             return None
-        if hashlib.sha256(path.read_bytes()).hexdigest() != record.predictions_sha256:
+        if file_sha256(path) != record.predictions_sha256:
             raise InputError(f"task {name}: this is not the predictions file results.json "
                              "recorded (its sha256 differs)", path=str(path), hint=hint)
         scores = list(read_example_scores(path))

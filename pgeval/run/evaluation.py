@@ -22,6 +22,7 @@ from pgeval.engine.loading import load_engine
 from pgeval.engine.runner import Engine
 from pgeval.engine.sharding import spans_processes
 from pgeval.errors import InputError, Interrupted
+from pgeval.io import file_sha256
 from pgeval.model.info import model_info
 from pgeval.model.loading import checkpoint_config
 from pgeval.model.locate import Located, locate
@@ -29,7 +30,7 @@ from pgeval.remote import is_url, local_copy
 from pgeval.resources import NO_RESOURCES, Resources
 from pgeval.run.directory import RunDirectory
 from pgeval.run.generation import GenerationStats, check_same_data, generate_task
-from pgeval.run.hashing import data_sha256, file_sha256, sha256_files
+from pgeval.run.hashing import data_sha256, sha256_files
 from pgeval.run.plan import check_images, default_data_dir, parse_splits, plan_tasks
 from pgeval.run.recipe import task_recipe
 from pgeval.run.task import score_task

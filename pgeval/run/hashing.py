@@ -8,16 +8,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pgeval.io import file_sha256
 from pgeval.run.plan import TaskPlan
-
-
-def file_sha256(path: Path) -> str:
-    """A file's hex digest, read in 16 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 24):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def sha256_files(files: Sequence[Path]) -> dict[str, str]:

@@ -9,7 +9,6 @@ recorded. Failures are InputErrors naming the task, the dataset and what to do.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from pgeval.data.hub.spec import HubSpec
 from pgeval.errors import InputError
+from pgeval.io import file_sha256
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -108,11 +108,6 @@ def fetch_split(spec: HubSpec, split: str, task: str, *, force: bool = False) ->
                           f"{task} from the official files with --source files --data-dir DIR")
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def checksum_problems(copy: HubCopy) -> list[str]:
     """Files of the copy whose bytes do not match the sha256 the Hub gave them (the cache names a
     large file's blob by its sha256), or whose blob is missing."""
@@ -121,6 +116,6 @@ def checksum_problems(copy: HubCopy) -> list[str]:
         blob = (copy.root / name).resolve()
         if not blob.is_file():
             problems.append(f"{name}: missing")
-        elif SHA256.fullmatch(blob.name) and _sha256(blob) != blob.name:
+        elif SHA256.fullmatch(blob.name) and file_sha256(blob) != blob.name:
             problems.append(f"{name}: sha256 differs from the Hub's {blob.name[:12]}...")
     return problems
